@@ -1,0 +1,4 @@
+"""Managed jobs (``sky.jobs``)."""
+from sky.jobs.state import ManagedJobStatus
+
+__all__ = ['ManagedJobStatus']

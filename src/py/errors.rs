@@ -1,0 +1,55 @@
+//! One exhaustive mapping from [`crate::Error`] to Python exceptions.
+
+use pyo3::exceptions::{
+    PyAssertionError, PyFileNotFoundError, PyKeyError, PyNotImplementedError, PyOSError, PyRuntimeError,
+    PyTypeError, PyValueError,
+};
+use pyo3::prelude::*;
+
+use crate::error::{Error, ErrorKind};
+
+/// Converts a core error into the exception SkyPilot raises for it.
+pub fn to_pyerr(e: Error) -> PyErr {
+    let msg = e.message;
+    match e.kind {
+        ErrorKind::Value => PyValueError::new_err(msg),
+        ErrorKind::Assertion => PyAssertionError::new_err(msg),
+        ErrorKind::Type => PyTypeError::new_err(msg),
+        ErrorKind::Key => PyKeyError::new_err(msg),
+        ErrorKind::Runtime => PyRuntimeError::new_err(msg),
+        ErrorKind::NotImplemented => PyNotImplementedError::new_err(msg),
+        ErrorKind::FileNotFound => PyFileNotFoundError::new_err(msg),
+        ErrorKind::Os => PyOSError::new_err(msg),
+        kind @ (ErrorKind::InvalidConfig
+        | ErrorKind::StorageSpec
+        | ErrorKind::StorageSource
+        | ErrorKind::StorageName
+        | ErrorKind::StorageMode
+        | ErrorKind::NotSupported) => Python::attach(|py| sky_exception(py, kind.python_name(), msg)),
+    }
+}
+
+fn sky_exception(py: Python<'_>, name: &str, msg: String) -> PyErr {
+    let class = py.import("sky.exceptions").and_then(|m| m.getattr(name));
+    match class {
+        Ok(class) => match class.call1((msg.clone(),)) {
+            Ok(inst) => PyErr::from_value(inst),
+            Err(e) => e,
+        },
+        // Without the Python package (e.g. the bare extension) fall back to
+        // the base class these all derive from.
+        Err(_) => PyValueError::new_err(msg),
+    }
+}
+
+/// `?`-friendly conversion for core results.
+pub trait IntoPy<T> {
+    /// Maps the error side to a `PyErr`.
+    fn py(self) -> PyResult<T>;
+}
+
+impl<T> IntoPy<T> for Result<T, Error> {
+    fn py(self) -> PyResult<T> {
+        self.map_err(to_pyerr)
+    }
+}

@@ -1,0 +1,34 @@
+//! All PyO3 glue: the `sky._sky` extension module. Each method converts its
+//! arguments, releases the GIL, calls one core function and maps the error.
+
+mod convert;
+mod errors;
+mod resources;
+mod task;
+
+use pyo3::prelude::*;
+
+/// Loads every document of a YAML text as plain Python data.
+#[pyfunction]
+fn load_yaml_all(py: Python<'_>, text: String) -> PyResult<Vec<Py<PyAny>>> {
+    let docs = py.detach(|| crate::yaml::load_all(&text)).map_err(|e| errors::to_pyerr(e.into()))?;
+    docs.iter().map(|d| convert::to_py(py, d)).collect()
+}
+
+/// Runs the `sky` command line with `argv` (without the program name) and
+/// returns its exit code.
+#[pyfunction]
+fn cli_main(py: Python<'_>, argv: Vec<String>) -> i32 {
+    py.detach(|| crate::cli::main(argv))
+}
+
+#[pymodule]
+#[pyo3(name = "_sky")]
+fn sky_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", crate::VERSION)?;
+    m.add_class::<resources::PyResources>()?;
+    m.add_class::<task::PyTask>()?;
+    m.add_function(wrap_pyfunction!(load_yaml_all, m)?)?;
+    m.add_function(wrap_pyfunction!(cli_main, m)?)?;
+    Ok(())
+}
