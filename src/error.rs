@@ -1,8 +1,8 @@
 //! The crate's error type. Each kind names the Python exception SkyPilot
 //! raises for the same mistake, so `py/` maps errors exhaustively.
 
-use crate::spec::schema::{PathElem, SchemaError, json_path};
 use crate::spec::difflib::closest_match;
+use crate::spec::schema::{PathElem, SchemaError, json_path};
 use crate::yaml::YamlError;
 
 /// Which Python exception an [`Error`] becomes.
@@ -76,7 +76,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// An error of `kind` with `message`.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Error { kind, message: message.into() }
+        Error {
+            kind,
+            message: message.into(),
+        }
     }
     /// A `ValueError`.
     pub fn value(message: impl Into<String>) -> Self {
@@ -111,7 +114,10 @@ impl From<YamlError> for Error {
 pub fn schema_error(prefix: &str, err: SchemaError, abs_path: &[PathElem]) -> Error {
     if err.validator == "additionalProperties" && err.direct {
         if err.has_pattern_properties && abs_path == [PathElem::Key("envs".into())] {
-            return Error::config(format!("{prefix}The `envs` field contains invalid keys:\n{}", err.message));
+            return Error::config(format!(
+                "{prefix}The `envs` field contains invalid keys:\n{}",
+                err.message
+            ));
         }
         let known: Vec<&str> = err.known_fields.iter().map(String::as_str).collect();
         let hints: Vec<String> = err
@@ -121,7 +127,10 @@ pub fn schema_error(prefix: &str, err: SchemaError, abs_path: &[PathElem]) -> Er
             .map(|field| {
                 let repr = crate::yaml::py_str_repr(field);
                 match closest_match(field, known.iter().copied()) {
-                    Some(m) => format!("Instead of {repr}, did you mean {}?", crate::yaml::py_str_repr(m)),
+                    Some(m) => format!(
+                        "Instead of {repr}, did you mean {}?",
+                        crate::yaml::py_str_repr(m)
+                    ),
                     None => format!("Found unsupported field {repr}."),
                 }
             })
@@ -129,5 +138,8 @@ pub fn schema_error(prefix: &str, err: SchemaError, abs_path: &[PathElem]) -> Er
         return Error::config(format!("{prefix}{}", hints.join(" ")));
     }
     let message = err.message.replace("type 'object'", "type 'dict'");
-    Error::config(format!("{prefix}{message}. Check problematic field(s): {}", json_path(abs_path)))
+    Error::config(format!(
+        "{prefix}{message}. Check problematic field(s): {}",
+        json_path(abs_path)
+    ))
 }

@@ -62,7 +62,8 @@ pub fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
         }
         return Ok(Value::Map(m));
     }
-    if obj.cast::<PyList>().is_ok() || obj.cast::<PyTuple>().is_ok() || obj.cast::<PySet>().is_ok() {
+    if obj.cast::<PyList>().is_ok() || obj.cast::<PyTuple>().is_ok() || obj.cast::<PySet>().is_ok()
+    {
         let mut items = Vec::new();
         for item in obj.try_iter()? {
             items.push(from_py(&item?)?);

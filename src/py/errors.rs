@@ -1,8 +1,8 @@
 //! One exhaustive mapping from [`crate::Error`] to Python exceptions.
 
 use pyo3::exceptions::{
-    PyAssertionError, PyFileNotFoundError, PyKeyError, PyNotImplementedError, PyOSError, PyRuntimeError,
-    PyTypeError, PyValueError,
+    PyAssertionError, PyFileNotFoundError, PyKeyError, PyNotImplementedError, PyOSError,
+    PyRuntimeError, PyTypeError, PyValueError,
 };
 use pyo3::prelude::*;
 
@@ -25,7 +25,9 @@ pub fn to_pyerr(e: Error) -> PyErr {
         | ErrorKind::StorageSource
         | ErrorKind::StorageName
         | ErrorKind::StorageMode
-        | ErrorKind::NotSupported) => Python::attach(|py| sky_exception(py, kind.python_name(), msg)),
+        | ErrorKind::NotSupported) => {
+            Python::attach(|py| sky_exception(py, kind.python_name(), msg))
+        }
     }
 }
 

@@ -11,7 +11,9 @@ use pyo3::prelude::*;
 /// Loads every document of a YAML text as plain Python data.
 #[pyfunction]
 fn load_yaml_all(py: Python<'_>, text: String) -> PyResult<Vec<Py<PyAny>>> {
-    let docs = py.detach(|| crate::yaml::load_all(&text)).map_err(|e| errors::to_pyerr(e.into()))?;
+    let docs = py
+        .detach(|| crate::yaml::load_all(&text))
+        .map_err(|e| errors::to_pyerr(e.into()))?;
     docs.iter().map(|d| convert::to_py(py, d)).collect()
 }
 

@@ -11,9 +11,30 @@ use crate::yaml::{Map, Value};
 
 /// Positional order of `Resources.__init__` parameters.
 const POSITIONAL: &[&str] = &[
-    "cloud", "instance_type", "cpus", "memory", "accelerators", "accelerator_args", "infra", "use_spot",
-    "job_recovery", "region", "zone", "image_id", "disk_size", "disk_tier", "network_tier", "local_disk",
-    "max_hourly_cost", "ports", "labels", "autostop", "hooks", "priority", "priority_class", "volumes",
+    "cloud",
+    "instance_type",
+    "cpus",
+    "memory",
+    "accelerators",
+    "accelerator_args",
+    "infra",
+    "use_spot",
+    "job_recovery",
+    "region",
+    "zone",
+    "image_id",
+    "disk_size",
+    "disk_tier",
+    "network_tier",
+    "local_disk",
+    "max_hourly_cost",
+    "ports",
+    "labels",
+    "autostop",
+    "hooks",
+    "priority",
+    "priority_class",
+    "volumes",
 ];
 
 /// Python-visible resources.
@@ -41,13 +62,21 @@ fn collect_args(args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -
         )));
     }
     for (i, a) in args.iter().enumerate() {
-        let v = if POSITIONAL[i] == "cloud" { cloud_arg(&a)? } else { from_py(&a)? };
+        let v = if POSITIONAL[i] == "cloud" {
+            cloud_arg(&a)?
+        } else {
+            from_py(&a)?
+        };
         m.insert(POSITIONAL[i], v);
     }
     if let Some(kw) = kwargs {
         for (k, v) in kw.iter() {
             let key: String = k.extract()?;
-            let v = if key == "cloud" { cloud_arg(&v)? } else { from_py(&v)? };
+            let v = if key == "cloud" {
+                cloud_arg(&v)?
+            } else {
+                from_py(&v)?
+            };
             m.insert(key, v);
         }
     }
@@ -63,33 +92,88 @@ fn to_args(r: &Resources) -> Map {
     m.insert("instance_type", Value::from(r.instance_type.clone()));
     m.insert("cpus", Value::from(r.cpus.clone()));
     m.insert("memory", Value::from(r.memory.clone()));
-    m.insert("accelerators", r.accelerators.clone().map_or(Value::Null, Value::Map));
-    m.insert("accelerator_args", r.accelerator_args.clone().map_or(Value::Null, Value::Map));
-    m.insert("use_spot", if r.use_spot_specified { Value::Bool(r.use_spot) } else { Value::Null });
-    m.insert("job_recovery", r.job_recovery.clone().map_or(Value::Null, Value::Map));
+    m.insert(
+        "accelerators",
+        r.accelerators.clone().map_or(Value::Null, Value::Map),
+    );
+    m.insert(
+        "accelerator_args",
+        r.accelerator_args.clone().map_or(Value::Null, Value::Map),
+    );
+    m.insert(
+        "use_spot",
+        if r.use_spot_specified {
+            Value::Bool(r.use_spot)
+        } else {
+            Value::Null
+        },
+    );
+    m.insert(
+        "job_recovery",
+        r.job_recovery.clone().map_or(Value::Null, Value::Map),
+    );
     m.insert("disk_size", Value::from(r.disk_size));
     let mut image = r.image_id.clone();
     if let Some(d) = &r.docker_image {
-        image.get_or_insert_with(Map::new).insert("docker", d.as_str());
+        image
+            .get_or_insert_with(Map::new)
+            .insert("docker", d.as_str());
     }
     m.insert("image_id", image.map_or(Value::Null, Value::Map));
     m.insert("disk_tier", Value::from(r.disk_tier.clone()));
     m.insert("network_tier", Value::from(r.network_tier.clone()));
     m.insert("local_disk", Value::from(r.local_disk.clone()));
-    m.insert("max_hourly_cost", r.max_hourly_cost.clone().unwrap_or(Value::Null));
-    m.insert("ports", r.ports.clone().map_or(Value::Null, |p| Value::Seq(p.into_iter().map(Value::from).collect())));
+    m.insert(
+        "max_hourly_cost",
+        r.max_hourly_cost.clone().unwrap_or(Value::Null),
+    );
+    m.insert(
+        "ports",
+        r.ports.clone().map_or(Value::Null, |p| {
+            Value::Seq(p.into_iter().map(Value::from).collect())
+        }),
+    );
     m.insert("labels", r.labels.clone().map_or(Value::Null, Value::Map));
-    m.insert("autostop", r.autostop.as_ref().map_or(Value::Null, |a| a.to_value()));
-    m.insert("hooks", r.hooks.clone().map_or(Value::Null, |h| Value::Seq(h.into_iter().map(Value::Map).collect())));
+    m.insert(
+        "autostop",
+        r.autostop.as_ref().map_or(Value::Null, |a| a.to_value()),
+    );
+    m.insert(
+        "hooks",
+        r.hooks.clone().map_or(Value::Null, |h| {
+            Value::Seq(h.into_iter().map(Value::Map).collect())
+        }),
+    );
     m.insert("priority", Value::from(r.priority));
     m.insert("priority_class", Value::from(r.priority_class.clone()));
-    m.insert("volumes", r.volumes.clone().map_or(Value::Null, |v| Value::Seq(v.into_iter().map(Value::Map).collect())));
-    m.insert("_docker_login_config", r.docker_login_config.clone().map_or(Value::Null, Value::Map));
-    m.insert("_docker_username_for_runpod", Value::from(r.docker_username_for_runpod.clone()));
+    m.insert(
+        "volumes",
+        r.volumes.clone().map_or(Value::Null, |v| {
+            Value::Seq(v.into_iter().map(Value::Map).collect())
+        }),
+    );
+    m.insert(
+        "_docker_login_config",
+        r.docker_login_config
+            .clone()
+            .map_or(Value::Null, Value::Map),
+    );
+    m.insert(
+        "_docker_username_for_runpod",
+        Value::from(r.docker_username_for_runpod.clone()),
+    );
     m.insert("_is_image_managed", Value::from(r.is_image_managed));
     m.insert("_requires_fuse", Value::from(r.requires_fuse));
-    m.insert("_cluster_config_overrides", r.cluster_config_overrides.clone().map_or(Value::Null, Value::Map));
-    m.insert("_no_missing_accel_warnings", Value::from(r.no_missing_accel_warnings));
+    m.insert(
+        "_cluster_config_overrides",
+        r.cluster_config_overrides
+            .clone()
+            .map_or(Value::Null, Value::Map),
+    );
+    m.insert(
+        "_no_missing_accel_warnings",
+        Value::from(r.no_missing_accel_warnings),
+    );
     m
 }
 
@@ -99,13 +183,18 @@ fn opt<T: Clone>(py: Python<'_>, v: &Option<T>, f: impl Fn(T) -> Value) -> PyRes
 
 /// Wraps a resource group as a Python `set` or `list` of `Resources`.
 pub fn group_to_py(py: Python<'_>, g: &ResourceGroup) -> PyResult<Py<PyAny>> {
-    let items: Vec<Py<PyResources>> =
-        g.items().iter().map(|r| Py::new(py, PyResources { inner: r.clone() })).collect::<PyResult<_>>()?;
+    let items: Vec<Py<PyResources>> = g
+        .items()
+        .iter()
+        .map(|r| Py::new(py, PyResources { inner: r.clone() }))
+        .collect::<PyResult<_>>()?;
     let list = pyo3::types::PyList::new(py, items)?;
     if g.is_ordered() {
         Ok(list.into_any().unbind())
     } else {
-        Ok(pyo3::types::PySet::new(py, list.iter())?.into_any().unbind())
+        Ok(pyo3::types::PySet::new(py, list.iter())?
+            .into_any()
+            .unbind())
     }
 }
 
@@ -113,7 +202,11 @@ pub fn group_to_py(py: Python<'_>, g: &ResourceGroup) -> PyResult<Py<PyAny>> {
 impl PyResources {
     #[new]
     #[pyo3(signature = (*args, **kwargs))]
-    fn new(py: Python<'_>, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+    fn new(
+        py: Python<'_>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
         let map = collect_args(args, kwargs)?;
         let inner = py.detach(|| Resources::new(&map)).py()?;
         Ok(PyResources { inner })
@@ -129,7 +222,11 @@ impl PyResources {
     }
 
     #[pyo3(signature = (redact_secrets=false))]
-    fn to_yaml_config<'py>(&self, py: Python<'py>, redact_secrets: bool) -> PyResult<Bound<'py, PyDict>> {
+    fn to_yaml_config<'py>(
+        &self,
+        py: Python<'py>,
+        redact_secrets: bool,
+    ) -> PyResult<Bound<'py, PyDict>> {
         map_to_py(py, &self.inner.to_yaml_config(redact_secrets))
     }
 
@@ -164,7 +261,11 @@ impl PyResources {
     fn get_accelerators_str(&self) -> String {
         match &self.inner.accelerators {
             None => "-".into(),
-            Some(a) => a.iter().map(|(k, v)| format!("{}:{}", k.py_str(), v.py_str())).collect::<Vec<_>>().join(", "),
+            Some(a) => a
+                .iter()
+                .map(|(k, v)| format!("{}:{}", k.py_str(), v.py_str()))
+                .collect::<Vec<_>>()
+                .join(", "),
         }
     }
 
@@ -181,13 +282,18 @@ impl PyResources {
     fn cloud(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         match self.inner.cloud {
             None => Ok(py.None()),
-            Some(c) => Ok(py.import("sky.clouds")?.call_method1("_from_name", (c.name(),))?.unbind()),
+            Some(c) => Ok(py
+                .import("sky.clouds")?
+                .call_method1("_from_name", (c.name(),))?
+                .unbind()),
         }
     }
     #[getter]
     fn infra<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let cloud = self.inner.cloud.map(|c| c.display());
-        py.import("sky.utils.infra_utils")?.getattr("InfraInfo")?.call1((cloud, self.inner.region.clone(), self.inner.zone.clone()))
+        py.import("sky.utils.infra_utils")?
+            .getattr("InfraInfo")?
+            .call1((cloud, self.inner.region.clone(), self.inner.zone.clone()))
     }
     #[getter]
     fn region(&self) -> Option<String> {
@@ -259,7 +365,9 @@ impl PyResources {
     }
     #[getter]
     fn ports(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        opt(py, &self.inner.ports, |p| Value::Seq(p.into_iter().map(Value::from).collect()))
+        opt(py, &self.inner.ports, |p| {
+            Value::Seq(p.into_iter().map(Value::from).collect())
+        })
     }
     #[getter]
     fn labels(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
@@ -267,11 +375,15 @@ impl PyResources {
     }
     #[getter]
     fn volumes(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        opt(py, &self.inner.volumes, |v| Value::Seq(v.into_iter().map(Value::Map).collect()))
+        opt(py, &self.inner.volumes, |v| {
+            Value::Seq(v.into_iter().map(Value::Map).collect())
+        })
     }
     #[getter]
     fn hooks(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        opt(py, &self.inner.hooks, |v| Value::Seq(v.into_iter().map(Value::Map).collect()))
+        opt(py, &self.inner.hooks, |v| {
+            Value::Seq(v.into_iter().map(Value::Map).collect())
+        })
     }
     #[getter]
     fn autostop_config(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
@@ -299,13 +411,29 @@ impl PyResources {
     }
     #[getter]
     fn cluster_config_overrides(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        to_py(py, &Value::Map(self.inner.cluster_config_overrides.clone().unwrap_or_default()))
+        to_py(
+            py,
+            &Value::Map(
+                self.inner
+                    .cluster_config_overrides
+                    .clone()
+                    .unwrap_or_default(),
+            ),
+        )
     }
 }
 
-fn tier_enum<'py>(py: Python<'py>, class: &str, v: &Option<String>) -> PyResult<Option<Bound<'py, PyAny>>> {
+fn tier_enum<'py>(
+    py: Python<'py>,
+    class: &str,
+    v: &Option<String>,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
     match v {
         None => Ok(None),
-        Some(s) => Ok(Some(py.import("sky.utils.resources_utils")?.getattr(class)?.call1((s.as_str(),))?)),
+        Some(s) => Ok(Some(
+            py.import("sky.utils.resources_utils")?
+                .getattr(class)?
+                .call1((s.as_str(),))?,
+        )),
     }
 }

@@ -9,7 +9,8 @@ use super::convert::{from_py, map_to_py, to_py};
 use super::errors::IntoPy;
 use super::resources::{PyResources, group_to_py};
 use crate::spec::resources_yaml::{ResourceGroup, from_yaml_config as resources_from_yaml};
-use crate::spec::task::{Task, redact_task_yaml};
+use crate::spec::task::Task;
+use crate::spec::task_dump::redact_task_yaml;
 use crate::yaml::{self, Map, Value};
 
 /// Python-visible task core.
@@ -20,9 +21,14 @@ pub struct PyTask {
 }
 
 fn joined(v: Option<&Bound<'_, PyAny>>) -> PyResult<Option<String>> {
-    let Some(v) = v.filter(|v| !v.is_none()) else { return Ok(None) };
+    let Some(v) = v.filter(|v| !v.is_none()) else {
+        return Ok(None);
+    };
     if let Ok(list) = v.cast::<PyList>() {
-        let parts: Vec<String> = list.iter().map(|i| i.extract::<String>()).collect::<PyResult<_>>()?;
+        let parts: Vec<String> = list
+            .iter()
+            .map(|i| i.extract::<String>())
+            .collect::<PyResult<_>>()?;
         return Ok(Some(parts.join("\n")));
     }
     Ok(Some(v.extract::<String>()?))
@@ -42,17 +48,28 @@ pub fn group_from_py(obj: &Bound<'_, PyAny>) -> PyResult<ResourceGroup> {
     for item in obj.try_iter()? {
         let item = item?;
         let r = item.cast::<PyResources>().map_err(|_| {
-            PyValueError::new_err("resources must be a Resources, a list or set of Resources, or a dict")
+            PyValueError::new_err(
+                "resources must be a Resources, a list or set of Resources, or a dict",
+            )
         })?;
         items.push(r.get().inner.clone());
     }
-    Ok(if ordered { ResourceGroup::Ordered(items) } else { ResourceGroup::AnyOf(items) })
+    Ok(if ordered {
+        ResourceGroup::Ordered(items)
+    } else {
+        ResourceGroup::AnyOf(items)
+    })
 }
 
 fn str_pairs(obj: Option<&Bound<'_, PyAny>>) -> PyResult<(Vec<(Value, Value)>, bool)> {
-    let Some(obj) = obj.filter(|o| !o.is_none()) else { return Ok((Vec::new(), false)) };
+    let Some(obj) = obj.filter(|o| !o.is_none()) else {
+        return Ok((Vec::new(), false));
+    };
     if let Ok(d) = obj.cast::<PyDict>() {
-        let pairs = d.iter().map(|(k, v)| Ok((from_py(&k)?, from_py(&v)?))).collect::<PyResult<_>>()?;
+        let pairs = d
+            .iter()
+            .map(|(k, v)| Ok((from_py(&k)?, from_py(&v)?)))
+            .collect::<PyResult<_>>()?;
         return Ok((pairs, false));
     }
     if obj.cast::<PyList>().is_ok() || obj.cast::<PyTuple>().is_ok() {
@@ -63,12 +80,19 @@ fn str_pairs(obj: Option<&Bound<'_, PyAny>>) -> PyResult<(Vec<(Value, Value)>, b
         }
         return Ok((pairs, true));
     }
-    Err(PyValueError::new_err(format!("envs must be List[Tuple[str, str]] or Dict[str, str]: {}", obj.repr()?)))
+    Err(PyValueError::new_err(format!(
+        "envs must be List[Tuple[str, str]] or Dict[str, str]: {}",
+        obj.repr()?
+    )))
 }
 
 fn overrides(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<(String, String)>> {
-    let Some(obj) = obj.filter(|o| !o.is_none()) else { return Ok(Vec::new()) };
-    obj.try_iter()?.map(|i| i?.extract::<(String, String)>()).collect()
+    let Some(obj) = obj.filter(|o| !o.is_none()) else {
+        return Ok(Vec::new());
+    };
+    obj.try_iter()?
+        .map(|i| i?.extract::<(String, String)>())
+        .collect()
 }
 
 #[pymethods]
@@ -100,7 +124,12 @@ impl PyTask {
         _metadata: Option<&Bound<'_, PyAny>>,
         _user_specified_yaml: Option<String>,
     ) -> PyResult<Self> {
-        let _ = (docker_image, blocked_resources, storage_mounts, _volume_mounts);
+        let _ = (
+            docker_image,
+            blocked_resources,
+            storage_mounts,
+            _volume_mounts,
+        );
         let mut t = Task::new();
         t.name = name;
         t.setup = joined(setup)?;
@@ -118,7 +147,10 @@ impl PyTask {
         }
         t.event_callback = event_callback;
         t.api_server_access = api_server_access;
-        t.file_mounts_mapping = _file_mounts_mapping.map(from_py).transpose()?.filter(|v| !v.is_null());
+        t.file_mounts_mapping = _file_mounts_mapping
+            .map(from_py)
+            .transpose()?
+            .filter(|v| !v.is_null());
         if let Some(m) = _metadata.filter(|m| !m.is_none()) {
             t.metadata = from_py(m)?.as_map().cloned().unwrap_or_default();
         }
@@ -129,7 +161,10 @@ impl PyTask {
         if let Some(fm) = file_mounts.filter(|f| !f.is_none()) {
             t.file_mounts = from_py(fm)?.as_map().cloned();
         }
-        Ok(PyTask { inner: t, best_resources: None })
+        Ok(PyTask {
+            inner: t,
+            best_resources: None,
+        })
     }
 
     /// Replaces this task's fields with those parsed from YAML text (the
@@ -164,30 +199,47 @@ impl PyTask {
             }
         };
         let (envs, secrets) = (overrides(env_overrides)?, overrides(secrets_overrides)?);
-        self.inner = py.detach(|| Task::from_yaml_config(map, &envs, &secrets)).py()?;
+        self.inner = py
+            .detach(|| Task::from_yaml_config(map, &envs, &secrets))
+            .py()?;
         Ok(())
     }
 
     #[pyo3(signature = (use_user_specified_yaml=false))]
-    fn to_yaml_config<'py>(&self, py: Python<'py>, use_user_specified_yaml: bool) -> PyResult<Bound<'py, PyDict>> {
+    fn to_yaml_config<'py>(
+        &self,
+        py: Python<'py>,
+        use_user_specified_yaml: bool,
+    ) -> PyResult<Bound<'py, PyDict>> {
         if use_user_specified_yaml {
             let Some(text) = &self.inner.user_specified_yaml else {
                 return map_to_py(py, &self.inner.to_yaml_config(true));
             };
-            let mut config = yaml::load(text).map_err(crate::Error::from).py()?.as_map().cloned().unwrap_or_default();
+            let mut config = yaml::load(text)
+                .map_err(crate::Error::from)
+                .py()?
+                .as_map()
+                .cloned()
+                .unwrap_or_default();
             redact_task_yaml(&mut config);
             return map_to_py(py, &config);
         }
         map_to_py(py, &self.inner.to_yaml_config(false))
     }
 
-    fn set_resources<'py>(slf: Bound<'py, Self>, resources: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
+    fn set_resources<'py>(
+        slf: Bound<'py, Self>,
+        resources: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, Self>> {
         let group = group_from_py(resources)?;
         slf.borrow_mut().inner.set_resources(group).py()?;
         Ok(slf)
     }
 
-    fn set_resources_override<'py>(slf: Bound<'py, Self>, override_params: &Bound<'py, PyDict>) -> PyResult<Bound<'py, Self>> {
+    fn set_resources_override<'py>(
+        slf: Bound<'py, Self>,
+        override_params: &Bound<'py, PyDict>,
+    ) -> PyResult<Bound<'py, Self>> {
         let py = slf.py();
         let current = group_to_py(py, &slf.borrow().inner.resources)?;
         let is_list = current.bind(py).cast::<PyList>().is_ok();
@@ -196,14 +248,27 @@ impl PyTask {
             new_items.push(r?.call_method("copy", (), Some(override_params))?);
         }
         let list = PyList::new(py, new_items)?;
-        let arg = if is_list { list.into_any() } else { PySet::new(py, list.iter())?.into_any() };
-        slf.borrow_mut().inner.set_resources(group_from_py(&arg)?).py()?;
+        let arg = if is_list {
+            list.into_any()
+        } else {
+            PySet::new(py, list.iter())?.into_any()
+        };
+        slf.borrow_mut()
+            .inner
+            .set_resources(group_from_py(&arg)?)
+            .py()?;
         Ok(slf)
     }
 
     #[pyo3(signature = (file_mounts))]
-    fn set_file_mounts<'py>(slf: Bound<'py, Self>, file_mounts: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, Self>> {
-        let fm = file_mounts.map(from_py).transpose()?.and_then(|v| v.as_map().cloned());
+    fn set_file_mounts<'py>(
+        slf: Bound<'py, Self>,
+        file_mounts: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, Self>> {
+        let fm = file_mounts
+            .map(from_py)
+            .transpose()?
+            .and_then(|v| v.as_map().cloned());
         if let Some(fm) = &fm {
             for (dst, src) in fm.iter() {
                 for p in [dst.py_str(), src.py_str()] {
@@ -223,7 +288,10 @@ impl PyTask {
         Ok(slf)
     }
 
-    fn update_file_mounts<'py>(slf: Bound<'py, Self>, file_mounts: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
+    fn update_file_mounts<'py>(
+        slf: Bound<'py, Self>,
+        file_mounts: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, Self>> {
         let add = from_py(file_mounts)?.as_map().cloned().unwrap_or_default();
         {
             let mut me = slf.borrow_mut();
@@ -235,19 +303,28 @@ impl PyTask {
         Ok(slf)
     }
 
-    fn update_envs<'py>(slf: Bound<'py, Self>, envs: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, Self>> {
+    fn update_envs<'py>(
+        slf: Bound<'py, Self>,
+        envs: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, Self>> {
         let (pairs, from_list) = str_pairs(envs)?;
         slf.borrow_mut().inner.update_envs(pairs, from_list).py()?;
         Ok(slf)
     }
 
-    fn update_secrets<'py>(slf: Bound<'py, Self>, secrets: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, Self>> {
+    fn update_secrets<'py>(
+        slf: Bound<'py, Self>,
+        secrets: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, Self>> {
         let (pairs, from_list) = str_pairs(secrets)?;
         {
             let mut me = slf.borrow_mut();
             let mut probe = me.inner.clone();
             probe.envs = Map::new();
-            probe.update_envs(pairs.clone(), from_list).map_err(|e| crate::Error::value(e.message.replace("env", "secret"))).py()?;
+            probe
+                .update_envs(pairs.clone(), from_list)
+                .map_err(|e| crate::Error::value(e.message.replace("env", "secret")))
+                .py()?;
             for (k, v) in pairs {
                 me.inner.secrets.insert(k, v);
             }
@@ -336,7 +413,14 @@ impl PyTask {
     }
     #[getter]
     fn file_mounts(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        to_py(py, &self.inner.file_mounts.clone().map_or(Value::Null, Value::Map))
+        to_py(
+            py,
+            &self
+                .inner
+                .file_mounts
+                .clone()
+                .map_or(Value::Null, Value::Map),
+        )
     }
     #[getter]
     fn volumes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
@@ -364,7 +448,14 @@ impl PyTask {
     }
     #[getter]
     fn service(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        to_py(py, &self.inner.service.as_ref().map_or(Value::Null, |s| Value::Map(s.to_yaml_config())))
+        to_py(
+            py,
+            &self
+                .inner
+                .service
+                .as_ref()
+                .map_or(Value::Null, |s| Value::Map(s.to_yaml_config())),
+        )
     }
     #[getter]
     fn inputs(&self) -> Option<String> {
@@ -376,7 +467,9 @@ impl PyTask {
     }
     #[getter]
     fn get_best_resources(&self, py: Python<'_>) -> Py<PyAny> {
-        self.best_resources.as_ref().map_or_else(|| py.None(), |b| b.clone_ref(py))
+        self.best_resources
+            .as_ref()
+            .map_or_else(|| py.None(), |b| b.clone_ref(py))
     }
     #[setter]
     fn set_best_resources(&mut self, v: Py<PyAny>) {

@@ -43,7 +43,12 @@ fn longest_match(
                 if j >= bhi {
                     break;
                 }
-                let k = j.checked_sub(1).and_then(|p| j2len.get(&p)).copied().unwrap_or(0) + 1;
+                let k = j
+                    .checked_sub(1)
+                    .and_then(|p| j2len.get(&p))
+                    .copied()
+                    .unwrap_or(0)
+                    + 1;
                 next.insert(j, k);
                 if k > bestsize {
                     besti = i + 1 - k;
@@ -80,7 +85,10 @@ fn matching_chars(
 }
 
 /// `difflib.get_close_matches(word, possibilities, n=1, cutoff=0.6)[0]`.
-pub fn closest_match<'a>(word: &str, possibilities: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn closest_match<'a>(
+    word: &str,
+    possibilities: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let mut best: Option<(f64, &str)> = None;
     for cand in possibilities {
         // SequenceMatcher is built with seq2 = word, seq1 = candidate.
@@ -107,8 +115,14 @@ mod tests {
     #[test]
     fn matches_difflib() {
         assert!((ratio("abcd", "bcde") - 0.75).abs() < 1e-9);
-        assert_eq!(closest_match("acelerators", ["accelerators", "cpus"]), Some("accelerators"));
+        assert_eq!(
+            closest_match("acelerators", ["accelerators", "cpus"]),
+            Some("accelerators")
+        );
         assert_eq!(closest_match("xyz", ["accelerators", "cpus"]), None);
-        assert_eq!(closest_match("spot_recovery", ["job_recovery", "use_spot"]), Some("job_recovery"));
+        assert_eq!(
+            closest_match("spot_recovery", ["job_recovery", "use_spot"]),
+            Some("job_recovery")
+        );
     }
 }

@@ -5,16 +5,30 @@ use crate::error::{Error, Result};
 use crate::spec::Resources;
 use crate::yaml::{Map, Value};
 
-const KEYS: [&str; 3] = ["SKYPILOT_DOCKER_PASSWORD", "SKYPILOT_DOCKER_SERVER", "SKYPILOT_DOCKER_USERNAME"];
+const KEYS: [&str; 3] = [
+    "SKYPILOT_DOCKER_PASSWORD",
+    "SKYPILOT_DOCKER_SERVER",
+    "SKYPILOT_DOCKER_USERNAME",
+];
 
 fn list(keys: &[&str]) -> String {
-    format!("[{}]", keys.iter().map(|k| format!("'{k}'")).collect::<Vec<_>>().join(", "))
+    format!(
+        "[{}]",
+        keys.iter()
+            .map(|k| format!("'{k}'"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
 }
 
 /// `_check_docker_login_config`: all three in envs or all in secrets.
 pub fn check(envs: &Map, secrets: &Map) -> Result<bool> {
     let in_envs: Vec<&str> = KEYS.iter().copied().filter(|k| envs.contains(k)).collect();
-    let in_secrets: Vec<&str> = KEYS.iter().copied().filter(|k| secrets.contains(k)).collect();
+    let in_secrets: Vec<&str> = KEYS
+        .iter()
+        .copied()
+        .filter(|k| secrets.contains(k))
+        .collect();
     if in_envs.is_empty() && in_secrets.is_empty() {
         return Ok(false);
     }
@@ -28,7 +42,11 @@ pub fn check(envs: &Map, secrets: &Map) -> Result<bool> {
     }
     for (found, place) in [(&in_envs, "envs"), (&in_secrets, "secrets")] {
         if !found.is_empty() && found.len() != KEYS.len() {
-            let missing: Vec<&str> = KEYS.iter().copied().filter(|k| !found.contains(k)).collect();
+            let missing: Vec<&str> = KEYS
+                .iter()
+                .copied()
+                .filter(|k| !found.contains(k))
+                .collect();
             return Err(Error::value(format!(
                 "Docker login variables must be specified together in {place}. Missing from {place}: {}",
                 list(&missing)
@@ -43,7 +61,12 @@ pub fn apply(resources: &mut [Resources], envs: &Map, secrets: &Map) -> Result<(
     if !check(envs, secrets)? {
         return Ok(());
     }
-    let get = |k: &str| envs.get(k).or_else(|| secrets.get(k)).map(Value::py_str).unwrap_or_default();
+    let get = |k: &str| {
+        envs.get(k)
+            .or_else(|| secrets.get(k))
+            .map(Value::py_str)
+            .unwrap_or_default()
+    };
     let mut login = Map::new();
     login.insert("username", get("SKYPILOT_DOCKER_USERNAME"));
     login.insert("password", get("SKYPILOT_DOCKER_PASSWORD"));

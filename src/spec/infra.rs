@@ -49,14 +49,33 @@ impl Cloud {
             return Ok(Cloud(canon));
         }
         if let Some((_, canon)) = ALIASES.iter().find(|(a, _)| *a == search) {
-            return Ok(Cloud(CLOUDS.iter().find(|(c, _)| c == canon).map_or("kubernetes", |(c, _)| c)));
+            return Ok(Cloud(
+                CLOUDS
+                    .iter()
+                    .find(|(c, _)| c == canon)
+                    .map_or("kubernetes", |(c, _)| c),
+            ));
         }
-        let known: Vec<&str> = CLOUDS.iter().map(|(c, _)| *c).chain(ALIASES.iter().map(|(a, _)| *a)).collect();
+        let known: Vec<&str> = CLOUDS
+            .iter()
+            .map(|(c, _)| *c)
+            .chain(ALIASES.iter().map(|(a, _)| *a))
+            .collect();
         let hint = closest_match(&search, known.iter().copied())
             .map(|m| format!(" Did you mean {}?", crate::yaml::py_str_repr(m)))
             .unwrap_or_default();
-        let list = format!("[{}]", known.iter().map(|k| crate::yaml::py_str_repr(k)).collect::<Vec<_>>().join(", "));
-        Err(Error::value(format!("Cloud {} is not a valid cloud among {list}.{hint}", crate::yaml::py_str_repr(name))))
+        let list = format!(
+            "[{}]",
+            known
+                .iter()
+                .map(|k| crate::yaml::py_str_repr(k))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        Err(Error::value(format!(
+            "Cloud {} is not a valid cloud among {list}.{hint}",
+            crate::yaml::py_str_repr(name)
+        )))
     }
     /// Canonical lower-case name (`aws`, `kubernetes`).
     pub fn name(self) -> &'static str {
@@ -64,7 +83,10 @@ impl Cloud {
     }
     /// Display name, as `str(cloud)` prints it (`AWS`, `Kubernetes`).
     pub fn display(self) -> &'static str {
-        CLOUDS.iter().find(|(c, _)| *c == self.0).map_or(self.0, |(_, d)| d)
+        CLOUDS
+            .iter()
+            .find(|(c, _)| *c == self.0)
+            .map_or(self.0, |(_, d)| d)
     }
 }
 
@@ -86,7 +108,11 @@ fn none_if_wild(s: Option<String>) -> Option<String> {
 impl InfraInfo {
     /// Builds from parts, treating empty and `*` as unset.
     pub fn new(cloud: Option<String>, region: Option<String>, zone: Option<String>) -> Self {
-        InfraInfo { cloud: none_if_wild(cloud), region: none_if_wild(region), zone: none_if_wild(zone) }
+        InfraInfo {
+            cloud: none_if_wild(cloud),
+            region: none_if_wild(region),
+            zone: none_if_wild(zone),
+        }
     }
 
     /// `InfraInfo.from_str`.
@@ -112,7 +138,11 @@ impl InfraInfo {
                         "Invalid infra format: {infra}. Expected format is \"cloud\", \"cloud/region\", or \"cloud/region/zone\"."
                     )));
                 }
-                (cloud, parts.get(1).map(|s| s.to_string()), parts.get(2).map(|s| s.to_string()))
+                (
+                    cloud,
+                    parts.get(1).map(|s| s.to_string()),
+                    parts.get(2).map(|s| s.to_string()),
+                )
             }
         };
         Ok(InfraInfo::new(Some(cloud), region, zone))
@@ -120,7 +150,11 @@ impl InfraInfo {
 
     /// `InfraInfo.to_str`: lower-case cloud, `*` for gaps, trailing `*` dropped.
     pub fn to_str(&self) -> Option<String> {
-        let cloud = self.cloud.clone().unwrap_or_else(|| "*".into()).to_lowercase();
+        let cloud = self
+            .cloud
+            .clone()
+            .unwrap_or_else(|| "*".into())
+            .to_lowercase();
         let mut region = self.region.clone().unwrap_or_else(|| "*".into());
         if let Some(r) = region.strip_prefix("ssh-") {
             region = r.to_string();
@@ -146,14 +180,24 @@ mod tests {
             ("aws/*/us-east-1a", "aws/*/us-east-1a"),
             ("*/us-east-1", "*/us-east-1"),
             ("k8s", "kubernetes"),
-            ("k8s/aws:eks:us-east-1:1:cluster/my-cluster", "kubernetes/aws:eks:us-east-1:1:cluster/my-cluster"),
+            (
+                "k8s/aws:eks:us-east-1:1:cluster/my-cluster",
+                "kubernetes/aws:eks:us-east-1:1:cluster/my-cluster",
+            ),
             ("ssh/my-pool", "ssh/my-pool"),
         ];
         for (input, want) in cases {
-            assert_eq!(InfraInfo::parse(input).unwrap().to_str().as_deref(), Some(want), "{input}");
+            assert_eq!(
+                InfraInfo::parse(input).unwrap().to_str().as_deref(),
+                Some(want),
+                "{input}"
+            );
         }
         assert_eq!(InfraInfo::parse("*").unwrap().to_str(), None);
-        assert_eq!(InfraInfo::parse("ssh/p").unwrap().region.as_deref(), Some("ssh-p"));
+        assert_eq!(
+            InfraInfo::parse("ssh/p").unwrap().region.as_deref(),
+            Some("ssh-p")
+        );
         assert!(InfraInfo::parse("aws//x").is_err());
     }
 

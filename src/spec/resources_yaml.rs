@@ -43,11 +43,20 @@ impl Default for ResourceGroup {
 }
 
 /// Validates `obj` against `schema` as `common_utils.validate_schema` does.
-pub fn validate_schema(obj: &Value, schema: &crate::spec::schema::Schema, prefix: &str, skip_none: bool) -> Result<()> {
+pub fn validate_schema(
+    obj: &Value,
+    schema: &crate::spec::schema::Schema,
+    prefix: &str,
+    skip_none: bool,
+) -> Result<()> {
     let stripped;
     let obj = match obj {
         Value::Map(m) if skip_none => {
-            stripped = Value::Map(Map(m.iter().filter(|(_, v)| !v.is_null()).cloned().collect()));
+            stripped = Value::Map(Map(m
+                .iter()
+                .filter(|(_, v)| !v.is_null())
+                .cloned()
+                .collect()));
             &stripped
         }
         other => other,
@@ -61,7 +70,9 @@ pub fn validate_schema(obj: &Value, schema: &crate::spec::schema::Schema, prefix
 fn apply_aliases(config: &mut Map) -> Result<()> {
     if let Some(v) = config.remove("gpus") {
         if config.contains("accelerators") {
-            return Err(Error::config("Cannot specify both gpus and accelerators in config."));
+            return Err(Error::config(
+                "Cannot specify both gpus and accelerators in config.",
+            ));
         }
         config.insert("accelerators", v);
     }
@@ -75,7 +86,10 @@ fn is_memory_spec(s: &str) -> bool {
     b.len() >= 3
         && s.len() > 2
         && s[..digits].bytes().all(|c| c.is_ascii_digit())
-        && matches!(s.as_bytes()[digits].to_ascii_lowercase(), b'g' | b'm' | b't')
+        && matches!(
+            s.as_bytes()[digits].to_ascii_lowercase(),
+            b'g' | b'm' | b't'
+        )
         && s.as_bytes()[digits + 1].eq_ignore_ascii_case(&b'b')
 }
 
@@ -131,7 +145,12 @@ pub fn from_yaml_config(config: Option<&Value>) -> Result<ResourceGroup> {
         }
     }
     let hooks = config.remove("hooks");
-    validate_schema(&Value::Map(config.clone()), schemas::resources(), "Invalid resources YAML: ", true)?;
+    validate_schema(
+        &Value::Map(config.clone()),
+        schemas::resources(),
+        "Invalid resources YAML: ",
+        true,
+    )?;
     if let Some(h) = hooks {
         config.insert("hooks", h);
     }
@@ -142,20 +161,36 @@ fn build(mut config: Map) -> Result<ResourceGroup> {
     let any_of = config.pop("any_of");
     let ordered = config.pop("ordered");
     if any_of.is_some() && ordered.is_some() {
-        return Err(Error::value("Cannot specify both \"any_of\" and \"ordered\" in resources."));
+        return Err(Error::value(
+            "Cannot specify both \"any_of\" and \"ordered\" in resources.",
+        ));
     }
     let mut accels: Option<(Vec<(String, bool)>, bool)> = None;
-    if let Some(a) = config.get("accelerators").filter(|v| !v.is_null() && !config.is_empty()) {
+    if let Some(a) = config
+        .get("accelerators")
+        .filter(|v| !v.is_null() && !config.is_empty())
+    {
         let (names, is_list): (Vec<String>, bool) = match a {
             Value::Str(s) => (vec![s.clone()], false),
             Value::Map(m) => (
                 m.iter()
-                    .map(|(k, v)| if v.is_null() { k.py_str() } else { format!("{}:{}", k.py_str(), v.py_str()) })
+                    .map(|(k, v)| {
+                        if v.is_null() {
+                            k.py_str()
+                        } else {
+                            format!("{}:{}", k.py_str(), v.py_str())
+                        }
+                    })
                     .collect(),
                 false,
             ),
             Value::Seq(items) => (items.iter().map(Value::py_str).collect(), true),
-            other => return Err(Error::assertion(format!("Invalid accelerators type:{}", other.py_type_name()))),
+            other => {
+                return Err(Error::assertion(format!(
+                    "Invalid accelerators type:{}",
+                    other.py_type_name()
+                )));
+            }
         };
         let mut merged: Vec<(String, bool)> = Vec::new();
         for n in names {
@@ -167,7 +202,9 @@ fn build(mut config: Map) -> Result<ResourceGroup> {
             }
         }
         if merged.len() > 1 && ordered.is_some() {
-            return Err(Error::value("Cannot specify multiple \"accelerators\" with \"ordered\" in resources."));
+            return Err(Error::value(
+                "Cannot specify multiple \"accelerators\" with \"ordered\" in resources.",
+            ));
         }
         if merged.len() > 1 && any_of.is_some() && is_list {
             return Err(Error::value(
@@ -192,7 +229,11 @@ fn build(mut config: Map) -> Result<ResourceGroup> {
             }
             out.push(from_single(single)?);
         }
-        return Ok(if is_list { ResourceGroup::Ordered(out) } else { ResourceGroup::AnyOf(out) });
+        return Ok(if is_list {
+            ResourceGroup::Ordered(out)
+        } else {
+            ResourceGroup::AnyOf(out)
+        });
     }
     Ok(ResourceGroup::AnyOf(vec![from_single(config)?]))
 }
@@ -234,7 +275,15 @@ fn override_each(base: &Map, overrides: &[Value]) -> Result<Vec<Resources>> {
 fn from_single(mut config: Map) -> Result<Resources> {
     let mut args = Map::new();
     for key in [
-        "infra", "cloud", "region", "zone", "instance_type", "cpus", "memory", "accelerators", "accelerator_args",
+        "infra",
+        "cloud",
+        "region",
+        "zone",
+        "instance_type",
+        "cpus",
+        "memory",
+        "accelerators",
+        "accelerator_args",
         "use_spot",
     ] {
         args.insert(key, config.remove(key).unwrap_or(Value::Null));
@@ -248,17 +297,41 @@ fn from_single(mut config: Map) -> Result<Resources> {
     };
     args.insert("job_recovery", recovery);
     for key in [
-        "disk_size", "image_id", "disk_tier", "network_tier", "local_disk", "max_hourly_cost", "ports", "labels",
-        "autostop", "hooks", "priority", "priority_class", "volumes", "_docker_login_config",
-        "_docker_username_for_runpod", "_is_image_managed", "_requires_fuse",
+        "disk_size",
+        "image_id",
+        "disk_tier",
+        "network_tier",
+        "local_disk",
+        "max_hourly_cost",
+        "ports",
+        "labels",
+        "autostop",
+        "hooks",
+        "priority",
+        "priority_class",
+        "volumes",
+        "_docker_login_config",
+        "_docker_username_for_runpod",
+        "_is_image_managed",
+        "_requires_fuse",
     ] {
         args.insert(key, config.remove(key).unwrap_or(Value::Null));
     }
-    let overrides = config.remove("_cluster_config_overrides").filter(Value::truthy);
+    let overrides = config
+        .remove("_cluster_config_overrides")
+        .filter(Value::truthy);
     if let Some(o) = &overrides {
-        validate_schema(o, schemas::task_config(), "Invalid resources.config override: ", false)?;
+        validate_schema(
+            o,
+            schemas::task_config(),
+            "Invalid resources.config override: ",
+            false,
+        )?;
     }
-    args.insert("_cluster_config_overrides", overrides.unwrap_or(Value::Null));
+    args.insert(
+        "_cluster_config_overrides",
+        overrides.unwrap_or(Value::Null),
+    );
     for key in ["cpus", "memory", "local_disk"] {
         if let Some(v) = args.get(key).filter(|v| !v.is_null()) {
             let s = v.py_str();
@@ -266,18 +339,32 @@ fn from_single(mut config: Map) -> Result<Resources> {
         }
     }
     if let Some(v) = args.get("disk_size").filter(|v| !v.is_null()).cloned() {
-        let size = parse_memory_resource(&Value::Str(v.py_str()), "disk_size", NumKind::Int, false, false)?;
+        let size = parse_memory_resource(
+            &Value::Str(v.py_str()),
+            "disk_size",
+            NumKind::Int,
+            false,
+            false,
+        )?;
         if size.parse::<i64>().ok() == Some(DEFAULT_DISK_SIZE_GB) {
             args.insert("disk_size", Value::Null);
         } else {
             args.insert("disk_size", v.py_str());
         }
     }
-    args.insert("_no_missing_accel_warnings", config.remove("_no_missing_accel_warnings").unwrap_or(Value::Null));
+    args.insert(
+        "_no_missing_accel_warnings",
+        config
+            .remove("_no_missing_accel_warnings")
+            .unwrap_or(Value::Null),
+    );
     config.remove("ephemeral_storage");
     if !config.is_empty() {
         let keys: Vec<String> = config.keys().map(Value::py_repr).collect();
-        return Err(Error::assertion(format!("Invalid resource args: dict_keys([{}])", keys.join(", "))));
+        return Err(Error::assertion(format!(
+            "Invalid resource args: dict_keys([{}])",
+            keys.join(", ")
+        )));
     }
     Resources::new(&args)
 }
@@ -303,7 +390,10 @@ impl Resources {
         put("cpus", self.cpus.clone().map(Value::from));
         put("memory", self.memory.clone().map(Value::from));
         put("accelerators", self.accelerators.clone().map(Value::Map));
-        put("accelerator_args", self.accelerator_args.clone().map(Value::Map));
+        put(
+            "accelerator_args",
+            self.accelerator_args.clone().map(Value::Map),
+        );
         if self.use_spot_specified {
             put("use_spot", Some(Value::Bool(self.use_spot)));
         }
@@ -311,17 +401,27 @@ impl Resources {
         put("disk_size", self.disk_size.map(Value::Int));
         let mut image = self.image_id.clone();
         if let Some(d) = &self.docker_image {
-            image.get_or_insert_with(Map::new).insert("docker", d.as_str());
+            image
+                .get_or_insert_with(Map::new)
+                .insert("docker", d.as_str());
         }
         put("image_id", image.map(Value::Map));
         put("disk_tier", self.disk_tier.clone().map(Value::from));
         put("network_tier", self.network_tier.clone().map(Value::from));
         put("local_disk", self.local_disk.clone().map(Value::from));
         put("max_hourly_cost", self.max_hourly_cost.clone());
-        put("ports", self.ports.clone().map(|p| Value::Seq(p.into_iter().map(Value::from).collect())));
+        put(
+            "ports",
+            self.ports
+                .clone()
+                .map(|p| Value::Seq(p.into_iter().map(Value::from).collect())),
+        );
         put("labels", self.labels.clone().map(Value::Map));
         if let Some(vols) = &self.volumes {
-            c.insert("volumes", Value::Seq(vols.iter().cloned().map(Value::Map).collect()));
+            c.insert(
+                "volumes",
+                Value::Seq(vols.iter().cloned().map(Value::Map).collect()),
+            );
         }
         if let Some(a) = &self.autostop {
             c.insert("autostop", a.to_value());
@@ -331,9 +431,15 @@ impl Resources {
                 c.insert(k, v);
             }
         };
-        put("_no_missing_accel_warnings", self.no_missing_accel_warnings.map(Value::Bool));
+        put(
+            "_no_missing_accel_warnings",
+            self.no_missing_accel_warnings.map(Value::Bool),
+        );
         put("priority", self.priority.map(Value::Int));
-        put("priority_class", self.priority_class.clone().map(Value::from));
+        put(
+            "priority_class",
+            self.priority_class.clone().map(Value::from),
+        );
         if let Some(d) = &self.docker_login_config {
             let mut d = d.clone();
             if redact_secrets {
@@ -391,7 +497,10 @@ impl Resources {
         if let Some(a) = &self.accelerators {
             hw.push_str(&format!(", {}", Value::Map(a.clone()).py_repr()));
             if let Some(args) = &self.accelerator_args {
-                hw.push_str(&format!(", accelerator_args={}", Value::Map(args.clone()).py_repr()));
+                hw.push_str(&format!(
+                    ", accelerator_args={}",
+                    Value::Map(args.clone()).py_repr()
+                ));
             }
         }
         let mut image_parts = Vec::new();

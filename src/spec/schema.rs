@@ -115,17 +115,31 @@ fn as_f64(v: &Value) -> Option<f64> {
 }
 
 fn num_repr(f: f64) -> String {
-    if f.fract() == 0.0 && f.abs() < 1e15 { format!("{}", f as i64) } else { py_float_repr(f) }
+    if f.fract() == 0.0 && f.abs() < 1e15 {
+        format!("{}", f as i64)
+    } else {
+        py_float_repr(f)
+    }
 }
 
 fn list_repr(items: &[String]) -> String {
-    format!("[{}]", items.iter().map(|s| py_str_repr(s)).collect::<Vec<_>>().join(", "))
+    format!(
+        "[{}]",
+        items
+            .iter()
+            .map(|s| py_str_repr(s))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
 }
 
 /// Python equality as used by `enum` and `uniqueItems` (1 == 1.0 == True).
 fn py_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
-        (Value::Int(_) | Value::Float(_) | Value::Bool(_), Value::Int(_) | Value::Float(_) | Value::Bool(_)) => {
+        (
+            Value::Int(_) | Value::Float(_) | Value::Bool(_),
+            Value::Int(_) | Value::Float(_) | Value::Bool(_),
+        ) => {
             let f = |v: &Value| match v {
                 Value::Bool(b) => f64::from(u8::from(*b)),
                 other => as_f64(other).unwrap_or(f64::NAN),
@@ -140,8 +154,18 @@ fn py_eq(a: &Value, b: &Value) -> bool {
 pub fn iter_errors(instance: &Value, schema: &Schema) -> Vec<SchemaError> {
     let mut errs = Vec::new();
     if !schema.types.is_empty() && !schema.types.iter().any(|t| is_type(instance, t)) {
-        let reprs = schema.types.iter().map(|t| py_str_repr(t)).collect::<Vec<_>>().join(", ");
-        errs.push(SchemaError::new("type", format!("{} is not of type {reprs}", instance.py_repr()), schema, instance));
+        let reprs = schema
+            .types
+            .iter()
+            .map(|t| py_str_repr(t))
+            .collect::<Vec<_>>()
+            .join(", ");
+        errs.push(SchemaError::new(
+            "type",
+            format!("{} is not of type {reprs}", instance.py_repr()),
+            schema,
+            instance,
+        ));
     }
     if let Value::Map(map) = instance {
         object_errors(map, instance, schema, &mut errs);
@@ -155,15 +179,28 @@ pub fn iter_errors(instance: &Value, schema: &Schema) -> Vec<SchemaError> {
     if let Some(n) = as_f64(instance).filter(|_| !matches!(instance, Value::Bool(_))) {
         let r = instance.py_repr();
         if let Some(m) = schema.minimum.filter(|m| n < *m) {
-            errs.push(SchemaError::new("minimum", format!("{r} is less than the minimum of {}", num_repr(m)), schema, instance));
+            errs.push(SchemaError::new(
+                "minimum",
+                format!("{r} is less than the minimum of {}", num_repr(m)),
+                schema,
+                instance,
+            ));
         }
         if let Some(m) = schema.maximum.filter(|m| n > *m) {
-            errs.push(SchemaError::new("maximum", format!("{r} is greater than the maximum of {}", num_repr(m)), schema, instance));
+            errs.push(SchemaError::new(
+                "maximum",
+                format!("{r} is greater than the maximum of {}", num_repr(m)),
+                schema,
+                instance,
+            ));
         }
         if let Some(m) = schema.exclusive_minimum.filter(|m| n <= *m) {
             errs.push(SchemaError::new(
                 "exclusiveMinimum",
-                format!("{r} is less than or equal to the minimum of {}", num_repr(m)),
+                format!(
+                    "{r} is less than or equal to the minimum of {}",
+                    num_repr(m)
+                ),
                 schema,
                 instance,
             ));
@@ -172,7 +209,12 @@ pub fn iter_errors(instance: &Value, schema: &Schema) -> Vec<SchemaError> {
     if let Some(values) = &schema.enum_values {
         if !values.iter().any(|v| py_eq(v, instance)) {
             let reprs = Value::Seq(values.clone()).py_repr();
-            errs.push(SchemaError::new("enum", format!("{} is not one of {reprs}", instance.py_repr()), schema, instance));
+            errs.push(SchemaError::new(
+                "enum",
+                format!("{} is not one of {reprs}", instance.py_repr()),
+                schema,
+                instance,
+            ));
         }
     }
     if !schema.any_of.is_empty() {
@@ -189,7 +231,10 @@ pub fn iter_errors(instance: &Value, schema: &Schema) -> Vec<SchemaError> {
         if !ok {
             let mut e = SchemaError::new(
                 "anyOf",
-                format!("{} is not valid under any of the given schemas", instance.py_repr()),
+                format!(
+                    "{} is not valid under any of the given schemas",
+                    instance.py_repr()
+                ),
                 schema,
                 instance,
             );
@@ -215,7 +260,10 @@ pub fn iter_errors(instance: &Value, schema: &Schema) -> Vec<SchemaError> {
         if first_valid.is_none() {
             let mut e = SchemaError::new(
                 "oneOf",
-                format!("{} is not valid under any of the given schemas", instance.py_repr()),
+                format!(
+                    "{} is not valid under any of the given schemas",
+                    instance.py_repr()
+                ),
                 schema,
                 instance,
             );
@@ -224,7 +272,10 @@ pub fn iter_errors(instance: &Value, schema: &Schema) -> Vec<SchemaError> {
         } else if more_valid {
             errs.push(SchemaError::new(
                 "oneOf",
-                format!("{} is valid under each of the given schemas", instance.py_repr()),
+                format!(
+                    "{} is valid under each of the given schemas",
+                    instance.py_repr()
+                ),
                 schema,
                 instance,
             ));
@@ -232,7 +283,12 @@ pub fn iter_errors(instance: &Value, schema: &Schema) -> Vec<SchemaError> {
     }
     if let Some((sub, repr)) = &schema.not {
         if iter_errors(instance, sub).is_empty() {
-            errs.push(SchemaError::new("not", format!("{} should not be valid under {repr}", instance.py_repr()), schema, instance));
+            errs.push(SchemaError::new(
+                "not",
+                format!("{} should not be valid under {repr}", instance.py_repr()),
+                schema,
+                instance,
+            ));
         }
     }
     errs
@@ -241,17 +297,37 @@ pub fn iter_errors(instance: &Value, schema: &Schema) -> Vec<SchemaError> {
 fn object_errors(map: &Map, instance: &Value, schema: &Schema, errs: &mut Vec<SchemaError>) {
     for req in &schema.required {
         if !map.contains(req) {
-            errs.push(SchemaError::new("required", format!("{} is a required property", py_str_repr(req)), schema, instance));
+            errs.push(SchemaError::new(
+                "required",
+                format!("{} is a required property", py_str_repr(req)),
+                schema,
+                instance,
+            ));
         }
     }
     if let Some(max) = schema.max_properties.filter(|m| map.len() > *m) {
-        let msg = if max == 0 { "is expected to be empty" } else { "has too many properties" };
-        errs.push(SchemaError::new("maxProperties", format!("{} {msg}", instance.py_repr()), schema, instance));
+        let msg = if max == 0 {
+            "is expected to be empty"
+        } else {
+            "has too many properties"
+        };
+        errs.push(SchemaError::new(
+            "maxProperties",
+            format!("{} {msg}", instance.py_repr()),
+            schema,
+            instance,
+        ));
     }
     let key_str = |k: &Value| k.py_str();
     let is_known = |k: &Value| {
-        k.as_str().is_some_and(|s| schema.properties.iter().any(|(p, _)| *p == s))
-            || k.as_str().is_some_and(|s| schema.pattern_properties.iter().any(|(_, re, _)| re.is_match(s)))
+        k.as_str()
+            .is_some_and(|s| schema.properties.iter().any(|(p, _)| *p == s))
+            || k.as_str().is_some_and(|s| {
+                schema
+                    .pattern_properties
+                    .iter()
+                    .any(|(_, re, _)| re.is_match(s))
+            })
     };
     let extras: Vec<&(Value, Value)> = map.iter().filter(|(k, _)| !is_known(k)).collect();
     match &schema.additional {
@@ -266,15 +342,30 @@ fn object_errors(map: &Map, instance: &Value, schema: &Schema, errs: &mut Vec<Sc
             names.sort();
             let msg = if schema.pattern_properties.is_empty() {
                 let verb = if names.len() == 1 { "was" } else { "were" };
-                format!("Additional properties are not allowed ({} {verb} unexpected)", names.join(", "))
+                format!(
+                    "Additional properties are not allowed ({} {verb} unexpected)",
+                    names.join(", ")
+                )
             } else {
                 let verb = if names.len() == 1 { "does" } else { "do" };
-                let mut pats: Vec<String> = schema.pattern_properties.iter().map(|(p, _, _)| py_str_repr(p)).collect();
+                let mut pats: Vec<String> = schema
+                    .pattern_properties
+                    .iter()
+                    .map(|(p, _, _)| py_str_repr(p))
+                    .collect();
                 pats.sort();
-                format!("{} {verb} not match any of the regexes: {}", names.join(", "), pats.join(", "))
+                format!(
+                    "{} {verb} not match any of the regexes: {}",
+                    names.join(", "),
+                    pats.join(", ")
+                )
             };
             let mut e = SchemaError::new("additionalProperties", msg, schema, instance);
-            e.known_fields = schema.properties.iter().map(|(p, _)| p.to_string()).collect();
+            e.known_fields = schema
+                .properties
+                .iter()
+                .map(|(p, _)| p.to_string())
+                .collect();
             e.instance_keys = map.keys().map(key_str).collect();
             e.has_pattern_properties = !schema.pattern_properties.is_empty();
             errs.push(e);
@@ -302,17 +393,43 @@ fn array_errors(items: &[Value], instance: &Value, schema: &Schema, errs: &mut V
         }
     }
     if let Some(min) = schema.min_items.filter(|m| items.len() < *m) {
-        let msg = if min == 1 { "should be non-empty" } else { "is too short" };
-        errs.push(SchemaError::new("minItems", format!("{} {msg}", instance.py_repr()), schema, instance));
+        let msg = if min == 1 {
+            "should be non-empty"
+        } else {
+            "is too short"
+        };
+        errs.push(SchemaError::new(
+            "minItems",
+            format!("{} {msg}", instance.py_repr()),
+            schema,
+            instance,
+        ));
     }
     if let Some(max) = schema.max_items.filter(|m| items.len() > *m) {
-        let msg = if max == 0 { "is expected to be empty" } else { "is too long" };
-        errs.push(SchemaError::new("maxItems", format!("{} {msg}", instance.py_repr()), schema, instance));
+        let msg = if max == 0 {
+            "is expected to be empty"
+        } else {
+            "is too long"
+        };
+        errs.push(SchemaError::new(
+            "maxItems",
+            format!("{} {msg}", instance.py_repr()),
+            schema,
+            instance,
+        ));
     }
     if schema.unique_items {
-        let dup = items.iter().enumerate().any(|(i, a)| items[i + 1..].iter().any(|b| py_eq(a, b)));
+        let dup = items
+            .iter()
+            .enumerate()
+            .any(|(i, a)| items[i + 1..].iter().any(|b| py_eq(a, b)));
         if dup {
-            errs.push(SchemaError::new("uniqueItems", format!("{} has non-unique elements", instance.py_repr()), schema, instance));
+            errs.push(SchemaError::new(
+                "uniqueItems",
+                format!("{} has non-unique elements", instance.py_repr()),
+                schema,
+                instance,
+            ));
         }
     }
 }
@@ -320,16 +437,39 @@ fn array_errors(items: &[Value], instance: &Value, schema: &Schema, errs: &mut V
 fn string_errors(s: &str, instance: &Value, schema: &Schema, errs: &mut Vec<SchemaError>) {
     let len = s.chars().count();
     if let Some(min) = schema.min_length.filter(|m| len < *m) {
-        let msg = if min == 1 { "should be non-empty" } else { "is too short" };
-        errs.push(SchemaError::new("minLength", format!("{} {msg}", instance.py_repr()), schema, instance));
+        let msg = if min == 1 {
+            "should be non-empty"
+        } else {
+            "is too short"
+        };
+        errs.push(SchemaError::new(
+            "minLength",
+            format!("{} {msg}", instance.py_repr()),
+            schema,
+            instance,
+        ));
     }
     if let Some(max) = schema.max_length.filter(|m| len > *m) {
-        let msg = if max == 0 { "is expected to be empty" } else { "is too long" };
-        errs.push(SchemaError::new("maxLength", format!("{} {msg}", instance.py_repr()), schema, instance));
+        let msg = if max == 0 {
+            "is expected to be empty"
+        } else {
+            "is too long"
+        };
+        errs.push(SchemaError::new(
+            "maxLength",
+            format!("{} {msg}", instance.py_repr()),
+            schema,
+            instance,
+        ));
     }
     if let Some((src, re)) = &schema.pattern {
         if !re.is_match(s) {
-            errs.push(SchemaError::new("pattern", format!("{} does not match {}", instance.py_repr(), py_str_repr(src)), schema, instance));
+            errs.push(SchemaError::new(
+                "pattern",
+                format!("{} does not match {}", instance.py_repr(), py_str_repr(src)),
+                schema,
+                instance,
+            ));
         }
     }
     if let Some((values, case_sensitive)) = &schema.custom_enum {
@@ -339,8 +479,17 @@ fn string_errors(s: &str, instance: &Value, schema: &Schema, errs: &mut Vec<Sche
             values.iter().any(|v| v.to_lowercase() == s.to_lowercase())
         };
         if !hit {
-            let name = if *case_sensitive { "case_sensitive_enum" } else { "case_insensitive_enum" };
-            errs.push(SchemaError::new(name, format!("{} is not one of {}", instance.py_repr(), list_repr(values)), schema, instance));
+            let name = if *case_sensitive {
+                "case_sensitive_enum"
+            } else {
+                "case_insensitive_enum"
+            };
+            errs.push(SchemaError::new(
+                name,
+                format!("{} is not one of {}", instance.py_repr(), list_repr(values)),
+                schema,
+                instance,
+            ));
         }
     }
 }

@@ -11,9 +11,31 @@ use crate::yaml::Value;
 
 /// Every cloud name SkyPilot's schema accepts, in its order.
 pub const ALL_CLOUDS: &[&str] = &[
-    "aws", "azure", "gcp", "ibm", "lambda", "scp", "oci", "kubernetes", "runpod", "vast",
-    "vsphere", "cudo", "fluidstack", "paperspace", "primeintellect", "do", "nebius", "ssh",
-    "slurm", "hyperbolic", "seeweb", "shadeform", "yotta", "mithril", "verda",
+    "aws",
+    "azure",
+    "gcp",
+    "ibm",
+    "lambda",
+    "scp",
+    "oci",
+    "kubernetes",
+    "runpod",
+    "vast",
+    "vsphere",
+    "cudo",
+    "fluidstack",
+    "paperspace",
+    "primeintellect",
+    "do",
+    "nebius",
+    "ssh",
+    "slurm",
+    "hyperbolic",
+    "seeweb",
+    "shadeform",
+    "yotta",
+    "mithril",
+    "verda",
 ];
 
 /// `constants.MEMORY_SIZE_PATTERN`.
@@ -27,7 +49,10 @@ fn re(p: &str) -> Regex {
 }
 
 pub(crate) fn ty(types: &[&'static str]) -> Schema {
-    Schema { types: types.to_vec(), ..Schema::default() }
+    Schema {
+        types: types.to_vec(),
+        ..Schema::default()
+    }
 }
 fn string() -> Schema {
     ty(&["string"])
@@ -53,13 +78,23 @@ fn pattern(mut s: Schema, p: &str) -> Schema {
     s
 }
 fn any_of(options: Vec<Schema>) -> Schema {
-    Schema { any_of: options, ..Schema::default() }
+    Schema {
+        any_of: options,
+        ..Schema::default()
+    }
 }
 fn one_of(options: Vec<Schema>) -> Schema {
-    Schema { one_of: options, ..Schema::default() }
+    Schema {
+        one_of: options,
+        ..Schema::default()
+    }
 }
 fn array(items: Schema) -> Schema {
-    Schema { types: vec!["array"], items: Some(Box::new(items)), ..Schema::default() }
+    Schema {
+        types: vec!["array"],
+        items: Some(Box::new(items)),
+        ..Schema::default()
+    }
 }
 fn ci_enum(values: &[&str]) -> Schema {
     Schema {
@@ -69,13 +104,26 @@ fn ci_enum(values: &[&str]) -> Schema {
     }
 }
 fn strict_obj(props: Vec<(&'static str, Schema)>) -> Schema {
-    Schema { types: vec!["object"], properties: props, additional: Additional::Forbidden, ..Schema::default() }
+    Schema {
+        types: vec!["object"],
+        properties: props,
+        additional: Additional::Forbidden,
+        ..Schema::default()
+    }
 }
 fn open_obj(props: Vec<(&'static str, Schema)>) -> Schema {
-    Schema { types: vec!["object"], properties: props, ..Schema::default() }
+    Schema {
+        types: vec!["object"],
+        properties: props,
+        ..Schema::default()
+    }
 }
 fn map_of(values: Schema) -> Schema {
-    Schema { types: vec!["object"], additional: Additional::Schema(Box::new(values)), ..Schema::default() }
+    Schema {
+        types: vec!["object"],
+        additional: Additional::Schema(Box::new(values)),
+        ..Schema::default()
+    }
 }
 fn required(mut s: Schema, keys: &[&'static str]) -> Schema {
     s.required = keys.to_vec();
@@ -86,7 +134,11 @@ fn size_or_int() -> Schema {
 }
 
 fn infra_pattern() -> String {
-    let clouds: Vec<&str> = ALL_CLOUDS.iter().copied().filter(|c| *c != "kubernetes").collect();
+    let clouds: Vec<&str> = ALL_CLOUDS
+        .iter()
+        .copied()
+        .filter(|c| *c != "kubernetes")
+        .collect();
     format!(
         "^(?:(?i:({}))(?:/[^/]+(?:/[^/]+)?)?|\\*(?:/[^/]+(?:/[^/]+)?)?|(?i:kubernetes|k8s)(?:/.+)?)$",
         clouds.join("|")
@@ -115,12 +167,24 @@ fn hooks_schema() -> Schema {
     run.max_length = Some(16 * 1024);
     let mut events = array(Schema {
         types: vec!["string"],
-        enum_values: Some(["stop", "preemption", "down"].iter().map(|s| Value::from(*s)).collect()),
+        enum_values: Some(
+            ["stop", "preemption", "down"]
+                .iter()
+                .map(|s| Value::from(*s))
+                .collect(),
+        ),
         ..Schema::default()
     });
     events.min_items = Some(1);
     events.unique_items = true;
-    let item = required(strict_obj(vec![("run", run), ("events", events), ("timeout", with_min(integer(), 1.0))]), &["run"]);
+    let item = required(
+        strict_obj(vec![
+            ("run", run),
+            ("events", events),
+            ("timeout", with_min(integer(), 1.0)),
+        ]),
+        &["run"],
+    );
     let mut hooks = array(item);
     hooks.max_items = Some(32);
     hooks
@@ -180,7 +244,15 @@ fn single_resources_props() -> Vec<(&'static str, Schema)> {
         ("network_tier", string()),
         ("local_disk", string()),
         ("max_hourly_cost", max_cost),
-        ("ports", any_of(vec![string(), integer(), array(any_of(vec![string(), integer()])), ty(&["null"])])),
+        (
+            "ports",
+            any_of(vec![
+                string(),
+                integer(),
+                array(any_of(vec![string(), integer()])),
+                ty(&["null"]),
+            ]),
+        ),
         ("labels", map_of(string())),
         (
             "accelerator_args",
@@ -199,7 +271,11 @@ fn single_resources_props() -> Vec<(&'static str, Schema)> {
         (
             "_docker_login_config",
             required(
-                strict_obj(vec![("username", string()), ("password", string()), ("server", string())]),
+                strict_obj(vec![
+                    ("username", string()),
+                    ("password", string()),
+                    ("server", string()),
+                ]),
                 &["username", "password", "server"],
             ),
         ),
@@ -214,11 +290,17 @@ pub fn resources() -> &'static Schema {
     static S: OnceLock<Schema> = OnceLock::new();
     S.get_or_init(|| {
         let single = strict_obj(single_resources_props());
-        let mut props: Vec<(&'static str, Schema)> =
-            single_resources_props().into_iter().filter(|(k, _)| *k != "accelerators").collect();
+        let mut props: Vec<(&'static str, Schema)> = single_resources_props()
+            .into_iter()
+            .filter(|(k, _)| *k != "accelerators")
+            .collect();
         props.push((
             "accelerators",
-            any_of(vec![string(), map_of(any_of(vec![ty(&["null"]), number()])), array(string())]),
+            any_of(vec![
+                string(),
+                map_of(any_of(vec![ty(&["null"]), number()])),
+                array(string()),
+            ]),
         ));
         props.push(("any_of", array(single.clone())));
         props.push(("ordered", array(single)));
@@ -299,7 +381,10 @@ pub fn service() -> &'static Schema {
         };
         let mut svc = strict_obj(vec![
             ("readiness_probe", any_of(vec![string(), probe])),
-            ("load_balancer", strict_obj(vec![("stream_timeout_seconds", number())])),
+            (
+                "load_balancer",
+                strict_obj(vec![("stream_timeout_seconds", number())]),
+            ),
             (
                 "pool",
                 strict_obj(vec![
@@ -318,7 +403,10 @@ pub fn service() -> &'static Schema {
                         ("min_replicas", with_min(integer(), 0.0)),
                         ("max_replicas", with_min(integer(), 0.0)),
                         ("num_overprovision", with_min(integer(), 0.0)),
-                        ("target_qps_per_replica", any_of(vec![with_min(number(), 0.0), qps_map])),
+                        (
+                            "target_qps_per_replica",
+                            any_of(vec![with_min(number(), 0.0), qps_map]),
+                        ),
                         ("dynamic_ondemand_fallback", boolean()),
                         ("base_ondemand_fallback_replicas", with_min(integer(), 0.0)),
                         ("spot_placer", ci_enum(&["dynamic_fallback"])),
@@ -331,10 +419,16 @@ pub fn service() -> &'static Schema {
             ("ports", integer()),
             ("replicas", integer()),
             ("workers", integer()),
-            ("load_balancing_policy", ci_enum(&["round_robin", "least_load", "instance_aware_least_load"])),
+            (
+                "load_balancing_policy",
+                ci_enum(&["round_robin", "least_load", "instance_aware_least_load"]),
+            ),
             (
                 "tls",
-                required(strict_obj(vec![("keyfile", string()), ("certfile", string())]), &["keyfile", "certfile"]),
+                required(
+                    strict_obj(vec![("keyfile", string()), ("certfile", string())]),
+                    &["keyfile", "certfile"],
+                ),
             ),
         ]);
         // The service schema has no `required` key at all.
@@ -348,7 +442,10 @@ fn volume_mount() -> Schema {
         ("path", string()),
         ("volume_name", string()),
         ("is_ephemeral", boolean()),
-        ("sub_path", pattern(string(), "^[a-zA-Z0-9._-][a-zA-Z0-9./_-]*$")),
+        (
+            "sub_path",
+            pattern(string(), "^[a-zA-Z0-9._-][a-zA-Z0-9./_-]*$"),
+        ),
         (
             "volume_config",
             open_obj(vec![
@@ -366,7 +463,13 @@ pub fn task_config() -> &'static Schema {
     static S: OnceLock<Schema> = OnceLock::new();
     S.get_or_init(|| {
         open_obj(vec![
-            ("docker", open_obj(vec![("run_options", any_of(vec![string(), array(string())]))])),
+            (
+                "docker",
+                open_obj(vec![(
+                    "run_options",
+                    any_of(vec![string(), array(string())]),
+                )]),
+            ),
             ("nvidia_gpus", open_obj(vec![("disable_ecc", boolean())])),
             ("kubernetes", object()),
             ("ssh", object()),
@@ -393,13 +496,23 @@ pub fn task() -> &'static Schema {
         };
         let mut managed_obj = object();
         managed_obj.max_properties = Some(1);
-        managed_obj.additional = Additional::Schema(Box::new(strict_obj(vec![("mount_path", string())])));
+        managed_obj.additional =
+            Additional::Schema(Box::new(strict_obj(vec![("mount_path", string())])));
         let mut io = object();
         io.max_properties = Some(1);
         io.additional = Additional::Schema(Box::new(number()));
         strict_obj(vec![
             ("name", string()),
-            ("workdir", any_of(vec![string(), required(strict_obj(vec![("url", string()), ("ref", string())]), &["url"])])),
+            (
+                "workdir",
+                any_of(vec![
+                    string(),
+                    required(
+                        strict_obj(vec![("url", string()), ("ref", string())]),
+                        &["url"],
+                    ),
+                ]),
+            ),
             ("event_callback", string()),
             ("num_nodes", integer()),
             ("resources", object()),
@@ -409,8 +522,14 @@ pub fn task() -> &'static Schema {
             ("setup", string()),
             ("run", string()),
             ("envs", envs),
-            ("secrets", one_of(vec![map_of(ty(&["string", "null"])), array(string())])),
-            ("managed_secrets", array(one_of(vec![string(), managed_obj]))),
+            (
+                "secrets",
+                one_of(vec![map_of(ty(&["string", "null"])), array(string())]),
+            ),
+            (
+                "managed_secrets",
+                array(one_of(vec![string(), managed_obj])),
+            ),
             ("inputs", io.clone()),
             ("outputs", io),
             ("file_mounts_mapping", object()),

@@ -64,7 +64,10 @@ impl ServiceSpec {
             ));
         }
         let mut s = ServiceSpec::default();
-        let probe = c.get("readiness_probe").cloned().unwrap_or_else(|| Value::from("/"));
+        let probe = c
+            .get("readiness_probe")
+            .cloned()
+            .unwrap_or_else(|| Value::from("/"));
         let mut post_data = None;
         let (mut delay, mut timeout, mut interval) = (None, None, None);
         match &probe {
@@ -74,14 +77,17 @@ impl ServiceSpec {
                 post_data = get(p, "post_data");
                 timeout = get(p, "timeout_seconds");
                 interval = get(p, "endpoint_probe_interval_seconds");
-                s.consecutive_failure_threshold_timeout = get(p, "consecutive_failure_threshold_timeout");
+                s.consecutive_failure_threshold_timeout =
+                    get(p, "consecutive_failure_threshold_timeout");
                 s.readiness_headers = get(p, "headers");
             }
             other => s.readiness_path = other.py_str(),
         }
         s.initial_delay_seconds = delay.unwrap_or(Value::Int(DEFAULT_INITIAL_DELAY_SECONDS));
-        s.readiness_timeout_seconds = timeout.unwrap_or(Value::Int(DEFAULT_READINESS_TIMEOUT_SECONDS));
-        s.endpoint_probe_interval_seconds = interval.unwrap_or(Value::Int(DEFAULT_PROBE_INTERVAL_SECONDS));
+        s.readiness_timeout_seconds =
+            timeout.unwrap_or(Value::Int(DEFAULT_READINESS_TIMEOUT_SECONDS));
+        s.endpoint_probe_interval_seconds =
+            interval.unwrap_or(Value::Int(DEFAULT_PROBE_INTERVAL_SECONDS));
         s.lb_stream_timeout_seconds = c
             .get("load_balancer")
             .and_then(Value::as_map)
@@ -116,10 +122,14 @@ impl ServiceSpec {
         let mut simplified = get(&c, "replicas");
         let mut workers = get(&c, "workers");
         if simplified.is_some() && workers.is_some() {
-            return Err(Error::value("Cannot specify both `replicas` and `workers`. Please use one of them."));
+            return Err(Error::value(
+                "Cannot specify both `replicas` and `workers`. Please use one of them.",
+            ));
         }
         if simplified.is_some() && pool_truthy {
-            return Err(Error::value("Cannot specify `replicas` for pool. Please use `workers` instead."));
+            return Err(Error::value(
+                "Cannot specify `replicas` for pool. Please use `workers` instead.",
+            ));
         }
         if simplified.is_none() {
             simplified = workers.clone();
@@ -133,7 +143,9 @@ impl ServiceSpec {
             pdown = get(p, "downscale_delay_seconds");
             workers = get(p, "workers").or(workers);
             if pmin.is_none() && pmax.is_none() && workers.is_none() {
-                return Err(Error::value("One of workers, or both min_workers and max_workers must be set for pool autoscaling."));
+                return Err(Error::value(
+                    "One of workers, or both min_workers and max_workers must be set for pool autoscaling.",
+                ));
             }
             if qlt.is_some() && pmax.is_none() {
                 return Err(Error::value(
@@ -141,7 +153,9 @@ impl ServiceSpec {
                 ));
             }
             if pmin.is_some() && pmax.is_none() {
-                return Err(Error::value("max_workers must be set when min_workers is specified for pool autoscaling."));
+                return Err(Error::value(
+                    "max_workers must be set when min_workers is specified for pool autoscaling.",
+                ));
             }
             if pmin.is_some() && pmax.is_some() && num(&pmin) > num(&pmax) {
                 return Err(Error::value(format!(
@@ -152,7 +166,9 @@ impl ServiceSpec {
             }
         }
         if policy.is_none() || simplified.is_some() {
-            let mut min = simplified.or(workers).unwrap_or(Value::Int(DEFAULT_MIN_REPLICAS));
+            let mut min = simplified
+                .or(workers)
+                .unwrap_or(Value::Int(DEFAULT_MIN_REPLICAS));
             if pool.is_some() && pmax.is_some() {
                 qlt = qlt.or(Some(Value::Int(DEFAULT_QUEUE_LENGTH_THRESHOLD)));
                 if let Some(m) = &pmin {
@@ -189,7 +205,10 @@ impl ServiceSpec {
             ));
         }
         if let Some(Value::Map(t)) = c.get("tls") {
-            s.tls = Some((t.get("keyfile").cloned().unwrap_or(Value::Null), t.get("certfile").cloned().unwrap_or(Value::Null)));
+            s.tls = Some((
+                t.get("keyfile").cloned().unwrap_or(Value::Null),
+                t.get("certfile").cloned().unwrap_or(Value::Null),
+            ));
         }
         s.pool = pool;
         s.check()?;
@@ -202,19 +221,37 @@ impl ServiceSpec {
         if pool {
             let mut unsupported: Vec<(&str, bool)> = vec![
                 ("num_overprovision", self.num_overprovision.is_some()),
-                ("target_qps_per_replica", self.target_qps_per_replica.is_some()),
-                ("base_ondemand_fallback_replicas", self.base_ondemand_fallback_replicas.is_some()),
-                ("dynamic_ondemand_fallback", self.dynamic_ondemand_fallback.is_some()),
+                (
+                    "target_qps_per_replica",
+                    self.target_qps_per_replica.is_some(),
+                ),
+                (
+                    "base_ondemand_fallback_replicas",
+                    self.base_ondemand_fallback_replicas.is_some(),
+                ),
+                (
+                    "dynamic_ondemand_fallback",
+                    self.dynamic_ondemand_fallback.is_some(),
+                ),
                 ("spot_placer", self.spot_placer.is_some()),
-                ("load_balancing_policy", self.load_balancing_policy.is_some()),
+                (
+                    "load_balancing_policy",
+                    self.load_balancing_policy.is_some(),
+                ),
                 ("ports", self.ports.is_some()),
                 ("post_data", self.post_data.is_some()),
                 ("tls_credential", self.tls.is_some()),
                 ("readiness_headers", self.readiness_headers.is_some()),
             ];
             if self.max_replicas.is_none() {
-                unsupported.push(("upscale_delay_seconds", self.upscale_delay_seconds.is_some()));
-                unsupported.push(("downscale_delay_seconds", self.downscale_delay_seconds.is_some()));
+                unsupported.push((
+                    "upscale_delay_seconds",
+                    self.upscale_delay_seconds.is_some(),
+                ));
+                unsupported.push((
+                    "downscale_delay_seconds",
+                    self.downscale_delay_seconds.is_some(),
+                ));
             }
             if let Some((field, _)) = unsupported.iter().find(|(_, set)| *set) {
                 return Err(Error::value(format!("{field} is not supported for pool.")));
@@ -232,15 +269,25 @@ impl ServiceSpec {
         }
         if self.target_qps_per_replica.is_some() {
             if self.max_replicas.is_none() {
-                return Err(Error::value("max_replicas must be set where target_qps_per_replica is set."));
+                return Err(Error::value(
+                    "max_replicas must be set where target_qps_per_replica is set.",
+                ));
             }
-        } else if !pool && self.max_replicas.as_ref().is_some_and(|m| num(&Some(m.clone())) != min) {
+        } else if !pool
+            && self
+                .max_replicas
+                .as_ref()
+                .is_some_and(|m| num(&Some(m.clone())) != min)
+        {
             return Err(Error::value(
                 "Detected different min_replicas and max_replicas while target_qps_per_replica is not set. To enable autoscaling, please set target_qps_per_replica.",
             ));
         }
         if !self.readiness_path.starts_with('/') {
-            return Err(Error::value(format!("readiness_path must start with a slash (/). Got: {}", self.readiness_path)));
+            return Err(Error::value(format!(
+                "readiness_path must start with a slash (/). Got: {}",
+                self.readiness_path
+            )));
         }
         if let Some(p) = &self.load_balancing_policy {
             if !["round_robin", "least_load", "instance_aware_least_load"].contains(&p.as_str()) {
@@ -261,11 +308,14 @@ impl ServiceSpec {
     pub fn to_yaml_config(&self) -> Map {
         let mut c = Map::new();
         fn section(c: &mut Map, sec: &str, key: &str, v: Option<Value>) {
-            let Some(v) = v.filter(|v| !v.is_null()) else { return };
+            let Some(v) = v.filter(|v| !v.is_null()) else {
+                return;
+            };
             if !c.contains(sec) {
                 c.insert(sec, Value::Map(Map::new()));
             }
-            if let Some((_, Value::Map(m))) = c.0.iter_mut().find(|(k, _)| k.as_str() == Some(sec)) {
+            if let Some((_, Value::Map(m))) = c.0.iter_mut().find(|(k, _)| k.as_str() == Some(sec))
+            {
                 m.insert(key, v);
             }
         }
@@ -275,42 +325,129 @@ impl ServiceSpec {
         if self.is_pool() {
             if self.max_replicas.is_some() {
                 section(&mut c, "pool", "max_workers", self.max_replicas.clone());
-                section(&mut c, "pool", "queue_length_threshold", self.queue_length_threshold.clone());
-                section(&mut c, "pool", "min_workers", Some(self.min_replicas.clone()));
-                section(&mut c, "pool", "upscale_delay_seconds", self.upscale_delay_seconds.clone());
-                section(&mut c, "pool", "downscale_delay_seconds", self.downscale_delay_seconds.clone());
+                section(
+                    &mut c,
+                    "pool",
+                    "queue_length_threshold",
+                    self.queue_length_threshold.clone(),
+                );
+                section(
+                    &mut c,
+                    "pool",
+                    "min_workers",
+                    Some(self.min_replicas.clone()),
+                );
+                section(
+                    &mut c,
+                    "pool",
+                    "upscale_delay_seconds",
+                    self.upscale_delay_seconds.clone(),
+                );
+                section(
+                    &mut c,
+                    "pool",
+                    "downscale_delay_seconds",
+                    self.downscale_delay_seconds.clone(),
+                );
             } else {
                 section(&mut c, "pool", "workers", Some(self.min_replicas.clone()));
             }
             return c;
         }
         let rp = "readiness_probe";
-        section(&mut c, rp, "path", Some(Value::from(self.readiness_path.as_str())));
-        section(&mut c, rp, "initial_delay_seconds", Some(self.initial_delay_seconds.clone()));
+        section(
+            &mut c,
+            rp,
+            "path",
+            Some(Value::from(self.readiness_path.as_str())),
+        );
+        section(
+            &mut c,
+            rp,
+            "initial_delay_seconds",
+            Some(self.initial_delay_seconds.clone()),
+        );
         section(&mut c, rp, "post_data", self.post_data.clone());
-        section(&mut c, rp, "timeout_seconds", Some(self.readiness_timeout_seconds.clone()));
-        if num(&Some(self.endpoint_probe_interval_seconds.clone())) != DEFAULT_PROBE_INTERVAL_SECONDS as f64 {
-            section(&mut c, rp, "endpoint_probe_interval_seconds", Some(self.endpoint_probe_interval_seconds.clone()));
+        section(
+            &mut c,
+            rp,
+            "timeout_seconds",
+            Some(self.readiness_timeout_seconds.clone()),
+        );
+        if num(&Some(self.endpoint_probe_interval_seconds.clone()))
+            != DEFAULT_PROBE_INTERVAL_SECONDS as f64
+        {
+            section(
+                &mut c,
+                rp,
+                "endpoint_probe_interval_seconds",
+                Some(self.endpoint_probe_interval_seconds.clone()),
+            );
         }
-        section(&mut c, rp, "consecutive_failure_threshold_timeout", self.consecutive_failure_threshold_timeout.clone());
+        section(
+            &mut c,
+            rp,
+            "consecutive_failure_threshold_timeout",
+            self.consecutive_failure_threshold_timeout.clone(),
+        );
         if num(&Some(self.lb_stream_timeout_seconds.clone())) != DEFAULT_LB_STREAM_TIMEOUT as f64 {
-            section(&mut c, "load_balancer", "stream_timeout_seconds", Some(self.lb_stream_timeout_seconds.clone()));
+            section(
+                &mut c,
+                "load_balancer",
+                "stream_timeout_seconds",
+                Some(self.lb_stream_timeout_seconds.clone()),
+            );
         }
         section(&mut c, rp, "headers", self.readiness_headers.clone());
         let pol = "replica_policy";
         section(&mut c, pol, "min_replicas", Some(self.min_replicas.clone()));
         section(&mut c, pol, "max_replicas", self.max_replicas.clone());
-        section(&mut c, pol, "num_overprovision", self.num_overprovision.clone());
-        section(&mut c, pol, "target_qps_per_replica", self.target_qps_per_replica.clone());
-        section(&mut c, pol, "dynamic_ondemand_fallback", self.dynamic_ondemand_fallback.clone());
-        section(&mut c, pol, "base_ondemand_fallback_replicas", self.base_ondemand_fallback_replicas.clone());
+        section(
+            &mut c,
+            pol,
+            "num_overprovision",
+            self.num_overprovision.clone(),
+        );
+        section(
+            &mut c,
+            pol,
+            "target_qps_per_replica",
+            self.target_qps_per_replica.clone(),
+        );
+        section(
+            &mut c,
+            pol,
+            "dynamic_ondemand_fallback",
+            self.dynamic_ondemand_fallback.clone(),
+        );
+        section(
+            &mut c,
+            pol,
+            "base_ondemand_fallback_replicas",
+            self.base_ondemand_fallback_replicas.clone(),
+        );
         section(&mut c, pol, "spot_placer", self.spot_placer.clone());
-        section(&mut c, pol, "upscale_delay_seconds", self.upscale_delay_seconds.clone());
-        section(&mut c, pol, "downscale_delay_seconds", self.downscale_delay_seconds.clone());
+        section(
+            &mut c,
+            pol,
+            "upscale_delay_seconds",
+            self.upscale_delay_seconds.clone(),
+        );
+        section(
+            &mut c,
+            pol,
+            "downscale_delay_seconds",
+            self.downscale_delay_seconds.clone(),
+        );
         if let Some(p) = &self.load_balancing_policy {
             c.insert("load_balancing_policy", p.as_str());
         }
-        if let Some(p) = self.ports.as_ref().and_then(|p| p.parse::<i64>().ok()).filter(|p| *p != 0) {
+        if let Some(p) = self
+            .ports
+            .as_ref()
+            .and_then(|p| p.parse::<i64>().ok())
+            .filter(|p| *p != 0)
+        {
             c.insert("ports", p);
         }
         if let Some((k, cert)) = &self.tls {

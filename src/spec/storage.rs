@@ -7,12 +7,24 @@ use crate::spec::schemas;
 use crate::yaml::{Map, Value};
 
 /// URL schemes SkyPilot treats as cloud storage.
-const CLOUD_PREFIXES: &[&str] =
-    &["s3://", "gs://", "r2://", "cos://", "oci://", "nebius://", "cw://", "vastdata://", "hf://", "https://"];
+const CLOUD_PREFIXES: &[&str] = &[
+    "s3://",
+    "gs://",
+    "r2://",
+    "cos://",
+    "oci://",
+    "nebius://",
+    "cw://",
+    "vastdata://",
+    "hf://",
+    "https://",
+];
 
 /// Whether a path is a bucket URL (`data_utils.is_cloud_store_url`).
 pub fn is_cloud_store_url(s: &str) -> bool {
-    CLOUD_PREFIXES.iter().any(|p| s.starts_with(p) && (*p != "https://" || s.contains(".blob.core.windows.net")))
+    CLOUD_PREFIXES
+        .iter()
+        .any(|p| s.starts_with(p) && (*p != "https://" || s.contains(".blob.core.windows.net")))
 }
 
 /// A storage mount's spec, in SkyPilot's normalised order.
@@ -36,9 +48,13 @@ impl StorageSpec {
         validate_schema(config, schemas::storage(), "Invalid storage YAML: ", true)?;
         let c = config.as_map().cloned().unwrap_or_default();
         let get = |k: &str| c.get(k).filter(|v| !v.is_null()).cloned();
-        let mode = get("mode").map(|m| m.py_str().to_uppercase()).unwrap_or_else(|| "MOUNT".into());
+        let mode = get("mode")
+            .map(|m| m.py_str().to_uppercase())
+            .unwrap_or_else(|| "MOUNT".into());
         let file_mount_type = get("type").map(|t| t.py_str().to_uppercase());
-        let storage_config = get("config").and_then(|v| v.as_map().cloned()).unwrap_or_default();
+        let storage_config = get("config")
+            .and_then(|v| v.as_map().cloned())
+            .unwrap_or_default();
         let mut config = Map::new();
         for key in ["mount_cached", "mount"] {
             if let Some(Value::Map(m)) = storage_config.get(key) {
@@ -49,13 +65,22 @@ impl StorageSpec {
             }
         }
         if file_mount_type.is_some() && mode != "MOUNT_CACHED" {
-            return Err(Error::new(ErrorKind::StorageSpec, "The `type` field is only supported with mode MOUNT_CACHED."));
+            return Err(Error::new(
+                ErrorKind::StorageSpec,
+                "The `type` field is only supported with mode MOUNT_CACHED.",
+            ));
         }
         if config.contains("mount_cached") && mode != "MOUNT_CACHED" {
-            return Err(Error::new(ErrorKind::StorageSpec, "`config.mount_cached` is only supported with mode MOUNT_CACHED."));
+            return Err(Error::new(
+                ErrorKind::StorageSpec,
+                "`config.mount_cached` is only supported with mode MOUNT_CACHED.",
+            ));
         }
         if config.contains("mount") && mode != "MOUNT" {
-            return Err(Error::new(ErrorKind::StorageSpec, "`config.mount` is only supported with mode MOUNT."));
+            return Err(Error::new(
+                ErrorKind::StorageSpec,
+                "`config.mount` is only supported with mode MOUNT.",
+            ));
         }
         let spec = StorageSpec {
             name: get("name").map(|v| v.py_str()),
@@ -66,7 +91,8 @@ impl StorageSpec {
             mode,
             file_mount_type,
             force_delete: get("_force_delete").is_some_and(|v| v.truthy()),
-            bucket_sub_path: get("_bucket_sub_path").map(|v| v.py_str().trim_matches('/').to_string()),
+            bucket_sub_path: get("_bucket_sub_path")
+                .map(|v| v.py_str().trim_matches('/').to_string()),
             config,
         };
         Ok(spec)

@@ -2,7 +2,9 @@
 //! printed back exactly as SkyPilot's `Task.to_yaml_config` does.
 
 use crate::error::{Error, Result};
-use crate::spec::resources_yaml::{ResourceGroup, from_yaml_config as resources_from_yaml, validate_schema};
+use crate::spec::resources_yaml::{
+    ResourceGroup, from_yaml_config as resources_from_yaml, validate_schema,
+};
 use crate::spec::schemas;
 use crate::spec::service::ServiceSpec;
 use crate::spec::storage::StorageSpec;
@@ -48,7 +50,9 @@ pub struct Task {
 /// `common_utils.is_valid_env_var`.
 pub fn is_valid_env_var(name: &str) -> bool {
     let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
@@ -56,7 +60,10 @@ fn parse_secret_name(raw: &str) -> (String, Option<String>) {
     let raw = raw.strip_prefix("secrets:").unwrap_or(raw);
     for prefix in ["personal.", "workspace.", "global."] {
         if let Some(rest) = raw.strip_prefix(prefix) {
-            return (rest.to_string(), Some(prefix.trim_end_matches('.').to_string()));
+            return (
+                rest.to_string(),
+                Some(prefix.trim_end_matches('.').to_string()),
+            );
         }
     }
     (raw.to_string(), None)
@@ -78,7 +85,8 @@ fn fill_env_vars(v: &Value, envs: &Map) -> Value {
 fn substitute(s: &str, envs: &Map) -> String {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let re = RE.get_or_init(|| {
-        regex::Regex::new(r"\$\{?\b([a-zA-Z_][a-zA-Z0-9_]*)\b\}?").unwrap_or_else(|e| panic!("env regex: {e}"))
+        regex::Regex::new(r"\$\{?\b([a-zA-Z_][a-zA-Z0-9_]*)\b\}?")
+            .unwrap_or_else(|e| panic!("env regex: {e}"))
     });
     re.replace_all(s, |c: &regex::Captures| match envs.get(&c[1]) {
         Some(v) => v.py_str(),
@@ -90,7 +98,11 @@ fn substitute(s: &str, envs: &Map) -> String {
 impl Task {
     /// `Task()` with defaults.
     pub fn new() -> Task {
-        Task { num_nodes: 1, api_server_access: true, ..Task::default() }
+        Task {
+            num_nodes: 1,
+            api_server_access: true,
+            ..Task::default()
+        }
     }
 
     /// `Task.from_yaml_str`.
@@ -100,12 +112,21 @@ impl Task {
             Value::Null => Map::new(),
             Value::Map(m) => m,
             Value::Str(_) => {
-                return Err(Error::value(format!("YAML loaded as str, not as dict. Is it correct? content:\n{text}")));
+                return Err(Error::value(format!(
+                    "YAML loaded as str, not as dict. Is it correct? content:\n{text}"
+                )));
             }
             // SkyPilot fails with these TypeErrors when indexing the value.
-            Value::Seq(_) => return Err(Error::type_error("list indices must be integers or slices, not str")),
+            Value::Seq(_) => {
+                return Err(Error::type_error(
+                    "list indices must be integers or slices, not str",
+                ));
+            }
             other => {
-                return Err(Error::type_error(format!("'{}' object does not support item assignment", other.py_type_name())));
+                return Err(Error::type_error(format!(
+                    "'{}' object does not support item assignment",
+                    other.py_type_name()
+                )));
             }
         };
         config.insert("_user_specified_yaml", text);
@@ -119,30 +140,61 @@ impl Task {
     }
 
     /// `Task.from_yaml_config(config, env_overrides, secrets_overrides)`.
-    pub fn from_yaml_config(mut config: Map, env_overrides: &[(String, String)], secret_overrides: &[(String, String)]) -> Result<Task> {
+    pub fn from_yaml_config(
+        mut config: Map,
+        env_overrides: &[(String, String)],
+        secret_overrides: &[(String, String)],
+    ) -> Result<Task> {
         let user_yaml = config.remove("_user_specified_yaml").map(|v| v.py_str());
         for key in ["envs", "secrets"] {
             match config.get(key).cloned() {
                 Some(Value::Map(m)) => {
                     let coerced = m
                         .iter()
-                        .map(|(k, v)| (Value::Str(k.py_str()), if v.is_null() { Value::Null } else { Value::Str(v.py_str()) }))
+                        .map(|(k, v)| {
+                            (
+                                Value::Str(k.py_str()),
+                                if v.is_null() {
+                                    Value::Null
+                                } else {
+                                    Value::Str(v.py_str())
+                                },
+                            )
+                        })
                         .collect();
                     config.insert(key, Value::Map(Map(coerced)));
                 }
                 Some(Value::Seq(items)) if key == "secrets" => {
-                    config.insert(key, Value::Seq(items.iter().map(|v| Value::Str(v.py_str())).collect()));
+                    config.insert(
+                        key,
+                        Value::Seq(items.iter().map(|v| Value::Str(v.py_str())).collect()),
+                    );
                 }
                 _ => {}
             }
         }
-        if config.0.iter().any(|(k, v)| k.as_str() == Some("envs") && v.is_null()) {
+        if config
+            .0
+            .iter()
+            .any(|(k, v)| k.as_str() == Some("envs") && v.is_null())
+        {
             // SkyPilot crashes here (AttributeError); reject it with a hint.
-            return Err(Error::value("Invalid task YAML: `envs` is empty. Remove the key or give it a mapping of names to values."));
+            return Err(Error::value(
+                "Invalid task YAML: `envs` is empty. Remove the key or give it a mapping of names to values.",
+            ));
         }
-        validate_schema(&Value::Map(config.clone()), schemas::task(), "Invalid task YAML: ", true)?;
+        validate_schema(
+            &Value::Map(config.clone()),
+            schemas::task(),
+            "Invalid task YAML: ",
+            true,
+        )?;
         if !env_overrides.is_empty() {
-            let mut envs = config.get("envs").and_then(Value::as_map).cloned().unwrap_or_default();
+            let mut envs = config
+                .get("envs")
+                .and_then(Value::as_map)
+                .cloned()
+                .unwrap_or_default();
             for (k, v) in env_overrides {
                 envs.insert(k.as_str(), v.as_str());
             }
@@ -150,7 +202,10 @@ impl Task {
         }
         if !secret_overrides.is_empty() {
             let mut merged = match config.get("secrets") {
-                Some(Value::Seq(items)) => Map(items.iter().map(|i| (Value::Str(i.py_str()), Value::Null)).collect()),
+                Some(Value::Seq(items)) => Map(items
+                    .iter()
+                    .map(|i| (Value::Str(i.py_str()), Value::Null))
+                    .collect()),
                 Some(Value::Map(m)) => m.clone(),
                 _ => Map::new(),
             };
@@ -159,7 +214,11 @@ impl Task {
             }
             config.insert("secrets", Value::Map(merged));
         }
-        let envs = config.get("envs").and_then(Value::as_map).cloned().unwrap_or_default();
+        let envs = config
+            .get("envs")
+            .and_then(Value::as_map)
+            .cloned()
+            .unwrap_or_default();
         if let Some((k, _)) = envs.iter().find(|(_, v)| v.is_null()) {
             let k = k.py_str();
             return Err(Error::value(format!(
@@ -192,7 +251,11 @@ impl Task {
                         )));
                     };
                     let (name, scope) = parse_secret_name(rest);
-                    task.secret_refs.push(SecretRef { name, mount_path: None, scope });
+                    task.secret_refs.push(SecretRef {
+                        name,
+                        mount_path: None,
+                        scope,
+                    });
                 }
             }
             Some(Value::Map(m)) => {
@@ -207,10 +270,18 @@ impl Task {
                             )));
                         }
                         let (name, scope) = parse_secret_name(&key["secrets:".len()..]);
-                        task.secret_refs.push(SecretRef { name, mount_path: None, scope });
+                        task.secret_refs.push(SecretRef {
+                            name,
+                            mount_path: None,
+                            scope,
+                        });
                     } else if v.is_null() {
                         let (name, scope) = parse_secret_name(&key);
-                        task.secret_refs.push(SecretRef { name, mount_path: None, scope });
+                        task.secret_refs.push(SecretRef {
+                            name,
+                            mount_path: None,
+                            scope,
+                        });
                     } else {
                         task.secrets.insert(key.as_str(), v.clone());
                     }
@@ -225,11 +296,17 @@ impl Task {
         task.set_num_nodes(config.pop("num_nodes"))?;
         config.remove("envs");
         task.envs = envs;
-        task.volumes = config.pop("volumes").and_then(|v| v.as_map().cloned()).unwrap_or_default();
+        task.volumes = config
+            .pop("volumes")
+            .and_then(|v| v.as_map().cloned())
+            .unwrap_or_default();
         task.event_callback = config.pop("event_callback").map(|v| v.py_str());
         task.api_server_access = config.pop("api_server_access").is_none_or(|v| v.truthy());
         task.file_mounts_mapping = config.pop("file_mounts_mapping");
-        task.metadata = config.pop("_metadata").and_then(|v| v.as_map().cloned()).unwrap_or_default();
+        task.metadata = config
+            .pop("_metadata")
+            .and_then(|v| v.as_map().cloned())
+            .unwrap_or_default();
         task.user_specified_yaml = user_yaml;
         if let Some(Value::Seq(entries)) = config.pop("managed_secrets") {
             for entry in entries {
@@ -237,13 +314,24 @@ impl Task {
                     Value::Map(m) => {
                         for (k, opts) in m.iter() {
                             let (name, scope) = parse_secret_name(&k.py_str());
-                            let mount_path = opts.as_map().and_then(|o| o.get("mount_path")).map(Value::py_str);
-                            task.secret_refs.push(SecretRef { name, mount_path, scope });
+                            let mount_path = opts
+                                .as_map()
+                                .and_then(|o| o.get("mount_path"))
+                                .map(Value::py_str);
+                            task.secret_refs.push(SecretRef {
+                                name,
+                                mount_path,
+                                scope,
+                            });
                         }
                     }
                     other => {
                         let (name, scope) = parse_secret_name(&other.py_str());
-                        task.secret_refs.push(SecretRef { name, mount_path: None, scope });
+                        task.secret_refs.push(SecretRef {
+                            name,
+                            mount_path: None,
+                            scope,
+                        });
                     }
                 }
             }
@@ -270,7 +358,10 @@ impl Task {
                         }
                         volumes_for_resources.push(Value::Map(vol));
                         if let Some(source) = m.get("source").filter(|v| v.truthy()) {
-                            copy_mounts.insert(format!("{}/data", dst.trim_end_matches('/')), source.clone());
+                            copy_mounts.insert(
+                                format!("{}/data", dst.trim_end_matches('/')),
+                                source.clone(),
+                            );
                         }
                     }
                     Value::Map(_) => {
@@ -280,7 +371,12 @@ impl Task {
                         })?;
                         task.storage_mounts.push((dst, storage));
                     }
-                    other => return Err(Error::value(format!("Unable to parse file_mount {dst}:{}", other.py_str()))),
+                    other => {
+                        return Err(Error::value(format!(
+                            "Unable to parse file_mount {dst}:{}",
+                            other.py_str()
+                        )));
+                    }
                 }
             }
             task.file_mounts = Some(copy_mounts);
@@ -288,15 +384,24 @@ impl Task {
         for (key, slot) in [("inputs", &mut task.inputs), ("outputs", &mut task.outputs)] {
             if let Some(Value::Map(m)) = config.pop(key) {
                 if m.len() != 1 {
-                    return Err(Error::assertion(format!("Only one {} is allowed.", &key[..key.len() - 1])));
+                    return Err(Error::assertion(format!(
+                        "Only one {} is allowed.",
+                        &key[..key.len() - 1]
+                    )));
                 }
                 let (k, v) = m.0[0].clone();
                 *slot = Some((k.py_str(), v));
             }
         }
-        let mut task_config = config.pop("config").and_then(|v| v.as_map().cloned()).unwrap_or_default();
+        let mut task_config = config
+            .pop("config")
+            .and_then(|v| v.as_map().cloned())
+            .unwrap_or_default();
         let hooks = task_config.remove("hooks");
-        let mut resources = config.pop("resources").and_then(|v| v.as_map().cloned()).unwrap_or_default();
+        let mut resources = config
+            .pop("resources")
+            .and_then(|v| v.as_map().cloned())
+            .unwrap_or_default();
         if resources.contains("hooks") {
             return Err(Error::value(
                 "Lifecycle hooks live under top-level `config.hooks:`, not `resources.hooks:`. Move the list to `config.hooks` at the top level of the task YAML.",
@@ -306,7 +411,10 @@ impl Task {
             resources.insert("hooks", h);
         }
         if !task_config.is_empty() {
-            if resources.get("_cluster_config_overrides").is_some_and(|v| !v.is_null()) {
+            if resources
+                .get("_cluster_config_overrides")
+                .is_some_and(|v| !v.is_null())
+            {
                 return Err(Error::assertion(
                     "Cannot set _cluster_config_overrides in both resources and experimental.config_overrides",
                 ));
@@ -320,13 +428,22 @@ impl Task {
         let service = config.pop("service");
         let pool = config.remove("pool");
         if service.is_some() && pool.as_ref().is_some_and(|p| !p.is_null()) {
-            return Err(Error::value("Cannot set both service and pool in the same task."));
+            return Err(Error::value(
+                "Cannot set both service and pool in the same task.",
+            ));
         }
         if let Some(s) = service {
             task.service = Some(ServiceSpec::from_yaml_config(&s)?);
         } else if let Some(p) = pool.filter(|p| !p.is_null()) {
             let mut wrapped = Map::new();
-            wrapped.insert("pool", if p.as_map().is_some() { p } else { Value::Map(Map::new()) });
+            wrapped.insert(
+                "pool",
+                if p.as_map().is_some() {
+                    p
+                } else {
+                    Value::Map(Map::new())
+                },
+            );
             task.service = Some(ServiceSpec::from_yaml_config(&Value::Map(wrapped))?);
         }
         if let Some(Value::Seq(mounts)) = config.pop("volume_mounts") {
@@ -334,7 +451,10 @@ impl Task {
         }
         if !config.is_empty() {
             let keys: Vec<String> = config.keys().map(Value::py_repr).collect();
-            return Err(Error::assertion(format!("Invalid task args: dict_keys([{}])", keys.join(", "))));
+            return Err(Error::assertion(format!(
+                "Invalid task args: dict_keys([{}])",
+                keys.join(", ")
+            )));
         }
         Ok(task)
     }
@@ -345,7 +465,10 @@ impl Task {
             None | Some(Value::Null) => 1,
             Some(Value::Int(i)) if i > 0 => i,
             Some(other) => {
-                return Err(Error::value(format!("num_nodes should be a positive int. Got: {}", other.py_str())));
+                return Err(Error::value(format!(
+                    "num_nodes should be a positive int. Got: {}",
+                    other.py_str()
+                )));
             }
         };
         Ok(())
@@ -369,13 +492,16 @@ impl Task {
             let mut keys: Vec<&Value> = pairs.iter().map(|(k, _)| k).collect();
             let n = keys.len();
             keys.dedup_by(|a, b| a == b);
-            let unique: std::collections::HashSet<String> = pairs.iter().map(|(k, _)| k.py_repr()).collect();
+            let unique: std::collections::HashSet<String> =
+                pairs.iter().map(|(k, _)| k.py_repr()).collect();
             if unique.len() != n {
                 return Err(Error::value("Duplicate env keys provided."));
             }
         }
         for (k, _) in &pairs {
-            let Value::Str(key) = k else { return Err(Error::value("Env keys must be strings.")) };
+            let Value::Str(key) = k else {
+                return Err(Error::value("Env keys must be strings."));
+            };
             if !is_valid_env_var(key) {
                 return Err(Error::value(format!("Invalid env key: {key}")));
             }
@@ -384,163 +510,6 @@ impl Task {
             self.envs.insert(k, v);
         }
         Ok(())
-    }
-
-    /// `Task.to_yaml_config()`.
-    pub fn to_yaml_config(&self, redact_secrets: bool) -> Map {
-        let mut c = Map::new();
-        if let Some(n) = &self.name {
-            c.insert("name", n.as_str());
-        }
-        c.insert("resources", self.resources_config(redact_secrets));
-        if let Some(hooks) = self.resources.items().iter().find_map(|r| r.hooks.clone()) {
-            let mut cfg = Map::new();
-            cfg.insert("hooks", Value::Seq(hooks.into_iter().map(Value::Map).collect()));
-            c.insert("config", Value::Map(cfg));
-        }
-        if let Some(s) = &self.service {
-            c.insert("service", Value::Map(s.to_yaml_config()));
-        }
-        c.insert("num_nodes", self.num_nodes);
-        if let Some((k, v)) = &self.inputs {
-            c.insert("inputs", Value::Map(Map(vec![(Value::from(k.as_str()), v.clone())])));
-        }
-        if let Some((k, v)) = &self.outputs {
-            c.insert("outputs", Value::Map(Map(vec![(Value::from(k.as_str()), v.clone())])));
-        }
-        for (k, v) in [("setup", &self.setup)] {
-            if let Some(v) = v {
-                c.insert(k, v.as_str());
-            }
-        }
-        if let Some(w) = &self.workdir {
-            c.insert("workdir", w.clone());
-        }
-        if let Some(e) = &self.event_callback {
-            c.insert("event_callback", e.as_str());
-        }
-        if let Some(r) = &self.run {
-            c.insert("run", r.as_str());
-        }
-        if !self.envs.is_empty() {
-            c.insert("envs", Value::Map(self.envs.clone()));
-        }
-        self.secrets_config(&mut c, redact_secrets);
-        let mut fm = self.file_mounts.clone().unwrap_or_default();
-        for (dst, s) in &self.storage_mounts {
-            fm.insert(dst.as_str(), Value::Map(s.to_yaml_config()));
-        }
-        c.insert("file_mounts", Value::Map(fm));
-        if let Some(m) = &self.file_mounts_mapping {
-            c.insert("file_mounts_mapping", m.clone());
-        }
-        c.insert("volumes", Value::Map(self.volumes.clone()));
-        if let Some(v) = &self.volume_mounts {
-            c.insert("volume_mounts", Value::Seq(v.clone()));
-        }
-        if !self.api_server_access {
-            c.insert("api_server_access", false);
-        }
-        if !self.metadata.is_empty() {
-            c.insert("_metadata", Value::Map(self.metadata.clone()));
-        }
-        if let Some(y) = &self.user_specified_yaml {
-            c.insert("_user_specified_yaml", y.as_str());
-        }
-        c
-    }
-
-    /// `_resources_to_config`: one mapping, or `{any_of|ordered: [...]}`.
-    pub fn resources_config(&self, redact_secrets: bool) -> Value {
-        let items = self.resources.items();
-        if items.len() == 1 {
-            return Value::Map(items[0].to_yaml_config(redact_secrets));
-        }
-        let key = if self.resources.is_ordered() { "ordered" } else { "any_of" };
-        let list = items.iter().map(|r| Value::Map(r.to_yaml_config(redact_secrets))).collect();
-        Value::Map(Map(vec![(Value::from(key), Value::Seq(list))]))
-    }
-
-    fn secrets_config(&self, c: &mut Map, redact: bool) {
-        let shown = |v: &Value| if redact { Value::from("<redacted>") } else { v.clone() };
-        let has_refs = self.secrets.keys().any(|k| k.py_str().starts_with("secrets:")) || !self.secret_refs.is_empty();
-        if !self.secrets.is_empty() && !has_refs {
-            c.insert("secrets", Value::Map(Map(self.secrets.iter().map(|(k, v)| (k.clone(), shown(v))).collect())));
-            return;
-        }
-        if self.secrets.is_empty() && !has_refs {
-            return;
-        }
-        let inline: Vec<(Value, Value)> = self
-            .secrets
-            .iter()
-            .filter(|(k, _)| !k.py_str().starts_with("secrets:"))
-            .map(|(k, v)| (k.clone(), shown(v)))
-            .collect();
-        if !inline.is_empty() {
-            c.insert("secrets", Value::Map(Map(inline)));
-        }
-        let mut refs: Vec<String> =
-            self.secrets.keys().map(Value::py_str).filter(|k| k.starts_with("secrets:")).collect();
-        refs.sort();
-        let mut managed: Vec<Value> = Vec::new();
-        for r in &self.secret_refs {
-            let prefix = r.scope.as_ref().map(|s| format!("{s}.")).unwrap_or_default();
-            match &r.mount_path {
-                Some(p) => {
-                    let mut inner = Map::new();
-                    inner.insert("mount_path", p.as_str());
-                    managed.push(Value::Map(Map(vec![(Value::from(format!("{prefix}{}", r.name)), Value::Map(inner))])));
-                }
-                None => refs.push(format!("secrets:{prefix}{}", r.name)),
-            }
-        }
-        if !refs.is_empty() {
-            if c.contains("secrets") {
-                managed.extend(refs.into_iter().map(Value::from));
-            } else {
-                c.insert("secrets", Value::Seq(refs.into_iter().map(Value::from).collect()));
-            }
-        }
-        if !managed.is_empty() {
-            c.insert("managed_secrets", Value::Seq(managed));
-        }
-    }
-
-    /// `repr(task)`.
-    pub fn repr(&self) -> String {
-        let run = match &self.run {
-            Some(r) => {
-                let msg = r.replace('\n', "\\n");
-                if msg.chars().count() > 20 {
-                    format!("run='{}...'", msg.chars().take(20).collect::<String>())
-                } else {
-                    format!("run='{msg}'")
-                }
-            }
-            None => "run=<empty>".to_string(),
-        };
-        let name = self.name.as_ref().map(|n| format!("<name={n}>")).unwrap_or_default();
-        let mut s = format!("Task{name}({run})");
-        if let Some((i, _)) = &self.inputs {
-            s.push_str(&format!("\n  inputs: {i}"));
-        }
-        if let Some((o, _)) = &self.outputs {
-            s.push_str(&format!("\n  outputs: {o}"));
-        }
-        if self.num_nodes > 1 {
-            s.push_str(&format!("\n  nodes: {}", self.num_nodes));
-        }
-        let items = self.resources.items();
-        if items.len() > 1 {
-            let parts: Vec<String> = items.iter().map(|r| r.repr_with_region_zone()).collect();
-            s.push_str(&format!("\n  resources: {{{}}}", parts.join(", ")));
-        } else if items.len() == 1 && !items[0].is_empty() {
-            s.push_str(&format!("\n  resources: {}", items[0].repr_with_region_zone()));
-        } else {
-            s.push_str("\n  resources: default instances");
-        }
-        s
     }
 }
 
@@ -553,35 +522,24 @@ pub fn read_text(path: &str) -> Result<String> {
         } else {
             crate::ErrorKind::Os
         };
-        Error::new(kind, format!("[Errno {}] {}: {}", e.raw_os_error().unwrap_or(0), e, py_str_repr(path)))
+        Error::new(
+            kind,
+            format!(
+                "[Errno {}] {}: {}",
+                e.raw_os_error().unwrap_or(0),
+                e,
+                py_str_repr(path)
+            ),
+        )
     })
 }
 
 /// `os.path.expanduser` for `~` and `~/...`.
 pub fn expand_user(path: &str) -> String {
     match (path.strip_prefix('~'), std::env::var("HOME")) {
-        (Some(rest), Ok(home)) if rest.is_empty() || rest.starts_with('/') => format!("{home}{rest}"),
-        _ => path.to_string(),
-    }
-}
-
-/// `redact_task_yaml_dict`: inline secret values become `<redacted>`.
-pub fn redact_task_yaml(config: &mut Map) {
-    if let Some(Value::Map(secrets)) = config.get("secrets").cloned() {
-        let redacted = secrets
-            .iter()
-            .map(|(k, v)| {
-                let keep_null = k.py_str().starts_with("secrets:") || v.is_null();
-                (k.clone(), if keep_null { Value::Null } else { Value::from("<redacted>") })
-            })
-            .collect();
-        config.insert("secrets", Value::Map(Map(redacted)));
-    }
-    if let Some((_, Value::Map(res))) = config.0.iter_mut().find(|(k, _)| k.as_str() == Some("resources")) {
-        if let Some((_, Value::Map(docker))) = res.0.iter_mut().find(|(k, _)| k.as_str() == Some("_docker_login_config")) {
-            if docker.get("password").is_some_and(|p| !p.is_null()) {
-                docker.insert("password", "<redacted>");
-            }
+        (Some(rest), Ok(home)) if rest.is_empty() || rest.starts_with('/') => {
+            format!("{home}{rest}")
         }
+        _ => path.to_string(),
     }
 }

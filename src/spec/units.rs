@@ -2,7 +2,9 @@
 //! (SkyPilot's `resources_utils`), with its error wording.
 
 use crate::error::{Error, Result};
-use crate::yaml::{Value, is_ascii_digits, py_float_repr, py_parse_float, py_parse_int, py_str_repr};
+use crate::yaml::{
+    Value, is_ascii_digits, py_float_repr, py_parse_float, py_parse_int, py_str_repr,
+};
 
 const MEMORY_UNITS: &[(&str, f64)] = &[
     ("kb", 1024.0),
@@ -27,8 +29,18 @@ pub enum NumKind {
 }
 
 /// `resources_utils.parse_memory_resource` (unit `gb`, no rounding).
-pub fn parse_memory_resource(raw: &Value, field: &str, kind: NumKind, allow_plus: bool, allow_x: bool) -> Result<String> {
-    let plus_hint = if allow_plus { " or \"<number>+\" for \"at least\"" } else { "" };
+pub fn parse_memory_resource(
+    raw: &Value,
+    field: &str,
+    kind: NumKind,
+    allow_plus: bool,
+    allow_x: bool,
+) -> Result<String> {
+    let plus_hint = if allow_plus {
+        " or \"<number>+\" for \"at least\""
+    } else {
+        ""
+    };
     let err = || {
         Error::value(format!(
             "\"{field}\" field should be a number (e.g. \"16\") or \"<number><unit>\" where unit is one of \
@@ -62,7 +74,9 @@ pub fn parse_memory_resource(raw: &Value, field: &str, kind: NumKind, allow_plus
     }
     let lower = s.to_lowercase();
     for (unit, mult) in MEMORY_UNITS {
-        let Some(num) = lower.strip_suffix(unit) else { continue };
+        let Some(num) = lower.strip_suffix(unit) else {
+            continue;
+        };
         let converted = match kind {
             NumKind::Int => match py_parse_int(num) {
                 Some(v) => {
@@ -87,7 +101,9 @@ pub fn parse_memory_resource(raw: &Value, field: &str, kind: NumKind, allow_plus
 /// `resources_utils.parse_time_minutes`.
 pub fn parse_time_minutes(raw: &str) -> Result<i64> {
     if is_ascii_digits(raw) {
-        return raw.parse::<i64>().map_err(|_| Error::value(format!("Invalid time format: {raw}")));
+        return raw
+            .parse::<i64>()
+            .map_err(|_| Error::value(format!("Invalid time format: {raw}")));
     }
     let lower = raw.to_lowercase();
     for (unit, mult) in [("m", 1.0), ("h", 60.0), ("d", 1440.0), ("w", 10080.0)] {
@@ -104,7 +120,9 @@ pub fn parse_time_minutes(raw: &str) -> Result<i64> {
 }
 
 fn port_hint(p: &str) -> Error {
-    Error::value(format!("Invalid port {p}. Please use a port number between 1 and 65535."))
+    Error::value(format!(
+        "Invalid port {p}. Please use a port number between 1 and 65535."
+    ))
 }
 
 fn check_port(p: &str) -> Result<u32> {
@@ -159,7 +177,11 @@ pub fn normalize_ports(raw: &Value) -> Result<Option<Vec<String>>> {
         while j + 1 < ports.len() && ports[j + 1] == ports[j] + 1 {
             j += 1;
         }
-        out.push(if i == j { ports[i].to_string() } else { format!("{}-{}", ports[i], ports[j]) });
+        out.push(if i == j {
+            ports[i].to_string()
+        } else {
+            format!("{}-{}", ports[i], ports[j])
+        });
         i = j + 1;
     }
     Ok((!out.is_empty()).then_some(out))
@@ -186,7 +208,10 @@ pub fn normalize_local_disk(raw: &str) -> Result<String> {
         }
         [m, s] => {
             if *m != "nvme" && *m != "ssd" {
-                return Err(Error::value(format!("Invalid local_disk mode: {}. Must be \"nvme\" or \"ssd\".", py_str_repr(m))));
+                return Err(Error::value(format!(
+                    "Invalid local_disk mode: {}. Must be \"nvme\" or \"ssd\".",
+                    py_str_repr(m)
+                )));
             }
             check(s)?;
             (m.to_string(), s.to_string())
@@ -220,8 +245,15 @@ mod tests {
 
     #[test]
     fn ports_simplify() {
-        let v = Value::Seq(vec![Value::Int(8080), Value::from("8081"), Value::from("9000-9002,22")]);
-        assert_eq!(normalize_ports(&v).unwrap().unwrap(), ["22", "8080-8081", "9000-9002"]);
+        let v = Value::Seq(vec![
+            Value::Int(8080),
+            Value::from("8081"),
+            Value::from("9000-9002,22"),
+        ]);
+        assert_eq!(
+            normalize_ports(&v).unwrap().unwrap(),
+            ["22", "8080-8081", "9000-9002"]
+        );
         assert!(normalize_ports(&Value::from("0")).is_err());
         assert!(normalize_ports(&Value::from("9-8")).is_err());
     }

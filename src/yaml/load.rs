@@ -43,7 +43,10 @@ pub fn load(text: &str) -> Result<Value, YamlError> {
 
 /// Loads every document, like `yaml.safe_load_all`.
 pub fn load_all(text: &str) -> Result<Vec<Value>, YamlError> {
-    let mut builder = Builder { parser: Parser::new_from_str(text), anchors: HashMap::new() };
+    let mut builder = Builder {
+        parser: Parser::new_from_str(text),
+        anchors: HashMap::new(),
+    };
     let mut docs = Vec::new();
     loop {
         let (event, span) = builder.next()?;
@@ -71,7 +74,11 @@ struct Builder<'a> {
 }
 
 fn syntax_at(msg: &str, span: &Span) -> YamlError {
-    YamlError::Syntax(format!("{msg} at line {}, column {}", span.start.line(), span.start.col() + 1))
+    YamlError::Syntax(format!(
+        "{msg} at line {}, column {}",
+        span.start.line(),
+        span.start.col() + 1
+    ))
 }
 
 impl<'a> Builder<'a> {
@@ -142,7 +149,8 @@ impl<'a> Builder<'a> {
                 Event::Scalar(text, ..) => Some(text.to_string()),
                 _ => None,
             };
-            let is_merge = matches!(&ev, Event::Scalar(t, ScalarStyle::Plain, _, None) if t == "<<");
+            let is_merge =
+                matches!(&ev, Event::Scalar(t, ScalarStyle::Plain, _, None) if t == "<<");
             let key = self.node(ev, sp)?;
             if let Some(raw) = raw_key {
                 if let Some(prev) = seen.get(&raw) {
@@ -221,7 +229,12 @@ fn resolve_scalar(
     span: &Span,
 ) -> Result<Value, YamlError> {
     if let Some(tag) = tag {
-        let bad = || YamlError::Construct(format!("invalid value {text:?} for tag (line {})", span.start.line()));
+        let bad = || {
+            YamlError::Construct(format!(
+                "invalid value {text:?} for tag (line {})",
+                span.start.line()
+            ))
+        };
         if !tag.is_yaml_core_schema() {
             if tag.handle() == "!" && tag.suffix().is_empty() {
                 return Ok(Value::Str(text.to_string()));
@@ -287,7 +300,9 @@ fn all_in(s: &str, ok: impl Fn(u8) -> bool) -> bool {
 fn is_sexagesimal_tail(parts: &[&str]) -> bool {
     parts.iter().all(|p| {
         let b = p.as_bytes();
-        (b.len() == 1 || b.len() == 2) && b.iter().all(u8::is_ascii_digit) && (b.len() == 1 || b[0] <= b'5')
+        (b.len() == 1 || b.len() == 2)
+            && b.iter().all(u8::is_ascii_digit)
+            && (b.len() == 1 || b[0] <= b'5')
     })
 }
 
@@ -308,7 +323,10 @@ fn is_yaml11_int(text: &str) -> bool {
     let mut parts = body.split(':');
     let head = parts.next().unwrap_or("");
     let tail: Vec<&str> = parts.collect();
-    let head_ok = head.as_bytes().first().is_some_and(|c| (b'1'..=b'9').contains(c))
+    let head_ok = head
+        .as_bytes()
+        .first()
+        .is_some_and(|c| (b'1'..=b'9').contains(c))
         && all_in(head, |c| c.is_ascii_digit() || c == b'_');
     head_ok && is_sexagesimal_tail(&tail)
 }
@@ -327,7 +345,9 @@ fn construct_int(text: &str) -> Option<Value> {
     } else if body.contains(':') {
         let mut acc: i128 = 0;
         for part in body.split(':') {
-            acc = acc.checked_mul(60)?.checked_add(part.parse::<i128>().ok()?)?;
+            acc = acc
+                .checked_mul(60)?
+                .checked_add(part.parse::<i128>().ok()?)?;
         }
         acc
     } else {
@@ -347,7 +367,9 @@ fn is_yaml11_float(text: &str) -> bool {
     }
     // [0-9][0-9_]*(:[0-5]?[0-9])+\.[0-9_]*  (sexagesimal float)
     if body.contains(':') {
-        let Some((int_part, frac)) = body.rsplit_once('.') else { return false };
+        let Some((int_part, frac)) = body.rsplit_once('.') else {
+            return false;
+        };
         let mut parts = int_part.split(':');
         let head = parts.next().unwrap_or("");
         let tail: Vec<&str> = parts.collect();
@@ -363,12 +385,16 @@ fn is_yaml11_float(text: &str) -> bool {
         None => (body, None),
     };
     if let Some(exp) = exponent {
-        let Some(digits) = exp.strip_prefix(['-', '+']) else { return false };
+        let Some(digits) = exp.strip_prefix(['-', '+']) else {
+            return false;
+        };
         if !all_in(digits, |c| c.is_ascii_digit()) {
             return false;
         }
     }
-    let Some((int_part, frac)) = mantissa.split_once('.') else { return false };
+    let Some((int_part, frac)) = mantissa.split_once('.') else {
+        return false;
+    };
     let frac_ok = frac.bytes().all(|c| c.is_ascii_digit() || c == b'_');
     if int_part.is_empty() {
         // Leading-dot form takes no sign in PyYAML's resolver.
@@ -394,7 +420,11 @@ fn construct_float(text: &str) -> Option<Value> {
         }
         acc
     } else {
-        let b = if body.ends_with('.') { format!("{body}0") } else { body.to_string() };
+        let b = if body.ends_with('.') {
+            format!("{body}0")
+        } else {
+            body.to_string()
+        };
         b.parse::<f64>().ok()?
     };
     Some(Value::Float(sign * v))
@@ -405,7 +435,13 @@ mod tests {
     use super::*;
 
     fn one(s: &str) -> Value {
-        load(&format!("k: {s}")).unwrap().as_map().unwrap().get("k").unwrap().clone()
+        load(&format!("k: {s}"))
+            .unwrap()
+            .as_map()
+            .unwrap()
+            .get("k")
+            .unwrap()
+            .clone()
     }
 
     #[test]
@@ -441,7 +477,14 @@ mod tests {
     #[test]
     fn anchors_and_merge_keys() {
         let v = load("base: &b {cpus: 4, memory: 8}\nr:\n  <<: *b\n  cpus: 8\n").unwrap();
-        let r = v.as_map().unwrap().get("r").unwrap().as_map().unwrap().clone();
+        let r = v
+            .as_map()
+            .unwrap()
+            .get("r")
+            .unwrap()
+            .as_map()
+            .unwrap()
+            .clone();
         assert_eq!(r.get("cpus"), Some(&Value::Int(8)));
         assert_eq!(r.get("memory"), Some(&Value::Int(8)));
         assert_eq!(r.keys().next().unwrap().as_str(), Some("cpus"));

@@ -5,5 +5,6 @@ mod value;
 
 pub use load::{YamlError, load, load_all, resolve_plain};
 pub use value::{
-    Map, Value, is_ascii_digits, json_to_value, py_float_repr, py_parse_float, py_parse_int, py_str_repr,
+    Map, Value, is_ascii_digits, json_to_value, py_float_repr, py_parse_float, py_parse_int,
+    py_str_repr,
 };

@@ -34,7 +34,10 @@ impl Map {
     }
     /// Looks a string key up.
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.0.iter().find(|(k, _)| k.as_str() == Some(key)).map(|(_, v)| v)
+        self.0
+            .iter()
+            .find(|(k, _)| k.as_str() == Some(key))
+            .map(|(_, v)| v)
     }
     /// Looks any key up.
     pub fn get_value(&self, key: &Value) -> Option<&Value> {
@@ -231,7 +234,11 @@ impl Value {
 
 /// Python's `repr()` of a `str`.
 pub fn py_str_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);
     for c in s.chars() {
@@ -263,7 +270,11 @@ pub fn py_float_repr(f: f64) -> String {
         return if f > 0.0 { "inf".into() } else { "-inf".into() };
     }
     if f == 0.0 {
-        return if f.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
+        return if f.is_sign_negative() {
+            "-0.0".into()
+        } else {
+            "0.0".into()
+        };
     }
     // `{:e}` gives the shortest round-trip digits; reformat them the way
     // CPython's float_repr does: fixed notation for 1e-4 <= |f| < 1e16.
@@ -309,10 +320,17 @@ pub fn py_parse_float(s: &str) -> Option<f64> {
     let body = lower.trim_start_matches(['+', '-']);
     if matches!(body, "inf" | "infinity" | "nan") {
         let neg = lower.starts_with('-');
-        let v = if body == "nan" { f64::NAN } else { f64::INFINITY };
+        let v = if body == "nan" {
+            f64::NAN
+        } else {
+            f64::INFINITY
+        };
         return Some(if neg { -v } else { v });
     }
-    if !body.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | '+' | '-')) {
+    if !body
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | '+' | '-'))
+    {
         return None;
     }
     t.parse::<f64>().ok()
@@ -337,10 +355,7 @@ fn underscores_ok(t: &str) -> bool {
     let b = t.as_bytes();
     b.iter().enumerate().all(|(i, c)| {
         *c != b'_'
-            || (i > 0
-                && i + 1 < b.len()
-                && b[i - 1].is_ascii_digit()
-                && b[i + 1].is_ascii_digit())
+            || (i > 0 && i + 1 < b.len() && b[i - 1].is_ascii_digit() && b[i + 1].is_ascii_digit())
     })
 }
 
@@ -396,8 +411,9 @@ pub fn json_to_value(j: &serde_json::Value) -> Value {
         },
         serde_json::Value::String(s) => Value::Str(s.clone()),
         serde_json::Value::Array(a) => Value::Seq(a.iter().map(json_to_value).collect()),
-        serde_json::Value::Object(o) => {
-            Value::Map(Map(o.iter().map(|(k, v)| (Value::Str(k.clone()), json_to_value(v))).collect()))
-        }
+        serde_json::Value::Object(o) => Value::Map(Map(o
+            .iter()
+            .map(|(k, v)| (Value::Str(k.clone()), json_to_value(v)))
+            .collect())),
     }
 }
