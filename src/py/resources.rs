@@ -5,37 +5,13 @@ use pyo3::types::{PyDict, PyTuple};
 
 use super::convert::{from_py, kwargs_to_map, map_to_py, to_py};
 use super::errors::IntoPy;
+use crate::spec::Resources;
+use crate::spec::resources::{DEFAULT_DISK_SIZE_GB, POSITIONAL_ARGS, RESOURCE_ARGS};
 use crate::spec::resources_yaml::{ResourceGroup, from_yaml_config};
-use crate::spec::{Resources, resources::DEFAULT_DISK_SIZE_GB};
 use crate::yaml::{Map, Value};
 
 /// Positional order of `Resources.__init__` parameters.
-const POSITIONAL: &[&str] = &[
-    "cloud",
-    "instance_type",
-    "cpus",
-    "memory",
-    "accelerators",
-    "accelerator_args",
-    "infra",
-    "use_spot",
-    "job_recovery",
-    "region",
-    "zone",
-    "image_id",
-    "disk_size",
-    "disk_tier",
-    "network_tier",
-    "local_disk",
-    "max_hourly_cost",
-    "ports",
-    "labels",
-    "autostop",
-    "hooks",
-    "priority",
-    "priority_class",
-    "volumes",
-];
+const POSITIONAL: &[&str] = RESOURCE_ARGS.split_at(POSITIONAL_ARGS).0;
 
 /// Python-visible resources.
 #[pyclass(module = "sky", name = "Resources", frozen, subclass)]

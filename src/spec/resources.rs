@@ -75,6 +75,43 @@ pub struct Resources {
     pub no_missing_accel_warnings: Option<bool>,
 }
 
+/// `Resources.__init__` parameters in signature order (the first
+/// [`POSITIONAL_ARGS`] may be passed positionally).
+pub const RESOURCE_ARGS: &[&str] = &[
+    "cloud",
+    "instance_type",
+    "cpus",
+    "memory",
+    "accelerators",
+    "accelerator_args",
+    "infra",
+    "use_spot",
+    "job_recovery",
+    "region",
+    "zone",
+    "image_id",
+    "disk_size",
+    "disk_tier",
+    "network_tier",
+    "local_disk",
+    "max_hourly_cost",
+    "ports",
+    "labels",
+    "autostop",
+    "hooks",
+    "priority",
+    "priority_class",
+    "volumes",
+    "_docker_login_config",
+    "_docker_username_for_runpod",
+    "_is_image_managed",
+    "_requires_fuse",
+    "_cluster_config_overrides",
+    "_no_missing_accel_warnings",
+];
+/// How many of [`RESOURCE_ARGS`] are positional-or-keyword.
+pub const POSITIONAL_ARGS: usize = 24;
+
 /// Keyword arguments of `Resources.__init__` (absent = `None`).
 pub type ResourcesArgs = Map;
 
@@ -85,41 +122,9 @@ fn arg<'a>(args: &'a Map, key: &str) -> Option<&'a Value> {
 impl Resources {
     /// `Resources.__init__(**args)`.
     pub fn new(args: &ResourcesArgs) -> Result<Resources> {
-        let known = [
-            "cloud",
-            "instance_type",
-            "cpus",
-            "memory",
-            "accelerators",
-            "accelerator_args",
-            "infra",
-            "use_spot",
-            "job_recovery",
-            "region",
-            "zone",
-            "image_id",
-            "disk_size",
-            "disk_tier",
-            "network_tier",
-            "local_disk",
-            "max_hourly_cost",
-            "ports",
-            "labels",
-            "autostop",
-            "hooks",
-            "priority",
-            "priority_class",
-            "volumes",
-            "_docker_login_config",
-            "_docker_username_for_runpod",
-            "_is_image_managed",
-            "_requires_fuse",
-            "_cluster_config_overrides",
-            "_no_missing_accel_warnings",
-        ];
         if let Some((k, _)) = args
             .iter()
-            .find(|(k, _)| !k.as_str().is_some_and(|k| known.contains(&k)))
+            .find(|(k, _)| !k.as_str().is_some_and(|k| RESOURCE_ARGS.contains(&k)))
         {
             return Err(Error::type_error(format!(
                 "Resources.__init__() got an unexpected keyword argument {}",
