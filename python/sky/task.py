@@ -1,5 +1,6 @@
 """``sky.Task``: the Rust core plus the Python-only parts (dag context,
 time estimators, ``>>`` edges)."""
+import copy
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from sky import _sky
@@ -72,6 +73,16 @@ class Task(_sky.Task):
                 f'Node [{self}] does not have a cost model set; '
                 'call set_time_estimator() first')
         return self.time_estimator_func(resources)
+
+    def __deepcopy__(self, memo: Dict[int, Any]) -> 'Task':
+        # Built without __init__, as copy.deepcopy does, so no dag adds it.
+        cls = type(self)
+        new = cls.__new__(cls)
+        memo[id(self)] = new
+        new._copy_core_from(self)  # pylint: disable=protected-access
+        for key, value in self.__dict__.items():
+            setattr(new, key, copy.deepcopy(value, memo))
+        return new
 
     def __rshift__(self, b: 'Task') -> None:
         dag = dag_lib.get_current_dag()

@@ -205,6 +205,13 @@ impl PyTask {
         Ok(())
     }
 
+    /// Takes another task's fields (`Task.__deepcopy__` makes the new
+    /// object without `__init__`, so no dag context sees it).
+    fn _copy_core_from(&mut self, py: Python<'_>, other: PyRef<'_, PyTask>) {
+        self.inner = other.inner.clone();
+        self.best_resources = other.best_resources.as_ref().map(|b| b.clone_ref(py));
+    }
+
     #[pyo3(signature = (use_user_specified_yaml=false))]
     fn to_yaml_config<'py>(
         &self,

@@ -18,5 +18,7 @@ pub mod task;
 pub mod task_dump;
 pub use resources_extras::AutostopConfig;
 pub use task::Task;
+pub mod dag;
 pub mod docker_login;
+pub mod job_group;
 pub mod task_name;

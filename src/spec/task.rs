@@ -145,7 +145,13 @@ impl Task {
         env_overrides: &[(String, String)],
         secret_overrides: &[(String, String)],
     ) -> Result<Task> {
-        let user_yaml = config.remove("_user_specified_yaml").map(|v| v.py_str());
+        // SkyPilot keeps the dumped config as the user's YAML when the
+        // caller gave none (`config.pop(..., dump_yaml_str(config))`).
+        let user_yaml = match config.remove("_user_specified_yaml") {
+            Some(Value::Null) => None,
+            Some(v) => Some(v.py_str()),
+            None => Some(yaml::dump_yaml_str(&Value::Map(config.clone()))),
+        };
         for key in ["envs", "secrets"] {
             match config.get(key).cloned() {
                 Some(Value::Map(m)) => {

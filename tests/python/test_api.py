@@ -25,7 +25,6 @@ KNOWN_GAPS = {
     'res_copy_infra', 'res_copy_bad_kw', 'task_name_validate_message',
     'task_run_long_repr', 'task_repr_nodes_inputs',
     'task_set_resources_priority_conflict', 'task_get_resource_config_factored',
-    'task_from_yaml_config_env_overrides', 'dag_chain', 'dag_single',
     'enum_colored_str', 'enum_values',
 }
 
