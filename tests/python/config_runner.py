@@ -167,6 +167,14 @@ def do(step, state):
         return typed(c.overlay_skypilot_config(
             config_utils.Config(orig) if orig is not None else None,
             config_utils.Config(over) if over is not None else None))
+    if op == 'region_config':
+        return typed(c.get_effective_region_config(
+            step['cloud'], tuple(step['keys']), step['region'], step['default'],
+            step['override']))
+    if op == 'active_workspace':
+        return c.get_active_workspace()
+    if op == 'config_from_dict':
+        return typed(config_utils.Config.from_dict(step['value']))
     raise ValueError(f'unknown op {op}')
 
 
