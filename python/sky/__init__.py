@@ -13,6 +13,8 @@ from sky.utils.status_lib import ClusterStatus
 from sky.skylet.job_lib import JobStatus
 from sky.jobs.state import ManagedJobStatus
 from sky.data.storage import FileMountType, StorageMode, StoreType
+from sky.skypilot_config import safe_reload_config as reload_config
+from sky.utils.config_utils import Config
 
 # The SkyPilot release whose interface this reproduces.
 __version__ = '0.14.1'
@@ -27,5 +29,6 @@ __all__ = [
     'Shadeform', 'Seeweb', 'Yotta', 'OptimizeTarget', 'FileMountType',
     'StorageMode', 'StoreType', 'ClusterStatus', 'JobStatus',
     'ManagedJobStatus', 'StatusRefreshMode', 'Dag', 'DagExecution', 'Task',
-    'Resources', 'exceptions'
+    'Resources', 'exceptions', 'reload_config',
+    'Config'
 ]

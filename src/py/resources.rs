@@ -218,6 +218,18 @@ impl PyResources {
         for (k, v) in over.iter() {
             args.insert(k.clone(), v.clone());
         }
+        // Only the overrideable part of new config overrides is kept, laid
+        // over the current ones (`Resources.copy`).
+        let merged = crate::config::effective::merge_task_overrides(
+            self.inner.cluster_config_overrides.as_ref(),
+            over.get("_cluster_config_overrides")
+                .and_then(Value::as_map),
+        )
+        .py()?;
+        args.insert(
+            "_cluster_config_overrides",
+            Value::from(merged.map(Value::Map)),
+        );
         let inner = py.detach(|| Resources::new(&args)).py()?;
         Ok(PyResources { inner })
     }
