@@ -36,6 +36,8 @@ pub enum ErrorKind {
     FileNotFound,
     /// `OSError`.
     Os,
+    /// `AttributeError` (where SkyPilot crashes on a value of the wrong type).
+    Attribute,
 }
 
 impl ErrorKind {
@@ -56,6 +58,23 @@ impl ErrorKind {
             ErrorKind::NotImplemented => "NotImplementedError",
             ErrorKind::FileNotFound => "FileNotFoundError",
             ErrorKind::Os => "OSError",
+            ErrorKind::Attribute => "AttributeError",
+        }
+    }
+}
+
+impl ErrorKind {
+    /// The name Python's traceback prints: `sky.exceptions.X` for SkyPilot's
+    /// own classes, the bare name for builtins.
+    pub fn python_qualname(self) -> String {
+        match self {
+            ErrorKind::InvalidConfig
+            | ErrorKind::StorageSpec
+            | ErrorKind::StorageSource
+            | ErrorKind::StorageName
+            | ErrorKind::StorageMode
+            | ErrorKind::NotSupported => format!("sky.exceptions.{}", self.python_name()),
+            _ => self.python_name().to_string(),
         }
     }
 }

@@ -19,4 +19,6 @@ pub mod task_dump;
 pub use resources_extras::AutostopConfig;
 pub use task::Task;
 pub mod docker_login;
+pub mod resources_copy;
 pub mod task_name;
+pub mod task_update;
