@@ -1,6 +1,7 @@
 //! All PyO3 glue: the `sky._sky` extension module. Each method converts its
 //! arguments, releases the GIL, calls one core function and maps the error.
 
+mod cli;
 mod convert;
 mod errors;
 mod resources;
@@ -32,5 +33,6 @@ fn sky_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<task::PyTask>()?;
     m.add_function(wrap_pyfunction!(load_yaml_all, m)?)?;
     m.add_function(wrap_pyfunction!(cli_main, m)?)?;
+    m.add_function(wrap_pyfunction!(cli::task_from_cli_args, m)?)?;
     Ok(())
 }
