@@ -193,3 +193,22 @@ def test_git_workdir_is_refused_until_supported(case_dir):
     with pytest.raises(NotImplementedError, match='git workdir'):
         _sky.task_from_cli_args(
             ['launch', 'echo', '--git-url', 'https://github.com/x/y'])
+
+
+def test_yaml_in_a_git_repo_records_its_commit(tmp_path, monkeypatch):
+    """`load_chain_dag_from_yaml` stores the YAML directory's HEAD commit."""
+    if shutil.which('git') is None:
+        pytest.skip('git is not installed')
+    repo = tmp_path / 'repo'
+    repo.mkdir()
+    shutil.copy(FIXTURES / 'files' / 'name.yaml', repo / 'name.yaml')
+    env = dict(os.environ, GIT_AUTHOR_NAME='t', GIT_AUTHOR_EMAIL='t@t',
+               GIT_COMMITTER_NAME='t', GIT_COMMITTER_EMAIL='t@t')
+    for cmd in (['init', '-q'], ['add', '.'], ['commit', '-qm', 'x']):
+        subprocess.run(['git'] + cmd, cwd=repo, env=env, check=True)
+    head = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=repo, check=True,
+                          capture_output=True, text=True).stdout.strip()
+    monkeypatch.chdir(tmp_path)
+    task = _sky.task_from_cli_args(['launch', 'repo/name.yaml'])
+    assert task.metadata == {'git_commit': head}
+    assert task.to_yaml_config()['_metadata'] == {'git_commit': head}
