@@ -63,6 +63,22 @@ impl ErrorKind {
     }
 }
 
+impl ErrorKind {
+    /// The name Python's traceback prints: `sky.exceptions.X` for SkyPilot's
+    /// own classes, the bare name for builtins.
+    pub fn python_qualname(self) -> String {
+        match self {
+            ErrorKind::InvalidConfig
+            | ErrorKind::StorageSpec
+            | ErrorKind::StorageSource
+            | ErrorKind::StorageName
+            | ErrorKind::StorageMode
+            | ErrorKind::NotSupported => format!("sky.exceptions.{}", self.python_name()),
+            _ => self.python_name().to_string(),
+        }
+    }
+}
+
 /// An error with SkyPilot's wording and the Python class it maps to.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{message}")]

@@ -3,6 +3,17 @@
 
 use clap::Parser;
 
+pub mod click;
+pub mod command_args;
+pub mod console;
+pub mod dotenv;
+pub mod entrypoint;
+pub mod launch;
+pub mod task_options;
+pub mod yaml_entry;
+
+pub use click::CliError;
+
 /// SkyPilot's interface with a Rust core: run AI workloads on any infra.
 ///
 /// Commands are added as they become real; see `sky --help`.
@@ -21,8 +32,38 @@ struct Cli {
     commit: bool,
 }
 
+/// Runs the hidden `launch` / `exec` commands: they parse, check and build
+/// the task exactly as SkyPilot does, then stop, since submitting it needs
+/// the cluster runtime of a later release.
+fn task_command_main(argv: &[String]) -> i32 {
+    let mut console = console::StdConsole::new();
+    match launch::task_command(argv, &mut console) {
+        Ok(_) => {
+            eprintln!(
+                "Error: `sky {}` cannot submit tasks yet: the cluster runtime comes with a later stix release.",
+                argv[0]
+            );
+            1
+        }
+        Err(launch::CommandError {
+            error: CliError::Help(text),
+            ..
+        }) => {
+            print!("{text}");
+            0
+        }
+        Err(e) => {
+            eprint!("{}", e.error.stderr_text(e.usage));
+            e.error.exit_code()
+        }
+    }
+}
+
 /// Runs the CLI on `argv` (program name excluded); returns the exit code.
 pub fn main(argv: Vec<String>) -> i32 {
+    if matches!(argv.first().map(String::as_str), Some("launch" | "exec")) {
+        return task_command_main(&argv);
+    }
     let args = std::iter::once("sky".to_string()).chain(argv);
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,

@@ -373,10 +373,7 @@ fn yaml_dump_matches_pyyaml() {
     );
     let long = format!("s: {}\n", "a b".repeat(50));
     let want = "s: a ba ba ba ba ba ba ba ba ba ba ba ba ba ba ba ba ba ba ba ba ba ba ba ba ba ba\n  ba ba ba ba ba ba ba ba ba ba ba ba ba ba ba ba ba ba ba ba ba ba ba b\n";
-    assert_eq!(
-        yaml::safe_dump(&Value::Map(map(&long))),
-        want
-    );
+    assert_eq!(yaml::safe_dump(&Value::Map(map(&long))), want);
     assert_eq!(yaml::dump_yaml_str(&Value::Map(Map::new())), "{}\n");
     assert_eq!(
         yaml::safe_dump(&Value::Map(map("a: [[1, 2], [3]]\n"))),

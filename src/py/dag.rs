@@ -13,14 +13,14 @@ use crate::spec::dag::{self, DagSpec, Notice};
 use crate::spec::job_group;
 use crate::yaml::{self, Value};
 
-type Pairs = Vec<(String, String)>;
+type Pairs = Vec<(String, Option<String>)>;
 
 fn pairs(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Pairs> {
     let Some(obj) = obj.filter(|o| !o.is_none()) else {
         return Ok(Vec::new());
     };
     obj.try_iter()?
-        .map(|i| i?.extract::<(String, String)>())
+        .map(|i| i?.extract::<(String, Option<String>)>())
         .collect()
 }
 

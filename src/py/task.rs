@@ -86,12 +86,12 @@ fn str_pairs(obj: Option<&Bound<'_, PyAny>>) -> PyResult<(Vec<(Value, Value)>, b
     )))
 }
 
-fn overrides(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<(String, String)>> {
+fn overrides(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<(String, Option<String>)>> {
     let Some(obj) = obj.filter(|o| !o.is_none()) else {
         return Ok(Vec::new());
     };
     obj.try_iter()?
-        .map(|i| i?.extract::<(String, String)>())
+        .map(|i| i?.extract::<(String, Option<String>)>())
         .collect()
 }
 
@@ -324,18 +324,10 @@ impl PyTask {
         secrets: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, Self>> {
         let (pairs, from_list) = str_pairs(secrets)?;
-        {
-            let mut me = slf.borrow_mut();
-            let mut probe = me.inner.clone();
-            probe.envs = Map::new();
-            probe
-                .update_envs(pairs.clone(), from_list)
-                .map_err(|e| crate::Error::value(e.message.replace("env", "secret")))
-                .py()?;
-            for (k, v) in pairs {
-                me.inner.secrets.insert(k, v);
-            }
-        }
+        slf.borrow_mut()
+            .inner
+            .update_secrets(pairs, from_list)
+            .py()?;
         Ok(slf)
     }
 

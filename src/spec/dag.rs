@@ -215,8 +215,8 @@ fn is_pipeline_header(m: &Map) -> bool {
 /// `execution: serial`), then one task per document, chained in order.
 pub fn load_chain(
     configs: Vec<Value>,
-    env_overrides: &[(String, String)],
-    secrets_overrides: &[(String, String)],
+    env_overrides: &[(String, Option<String>)],
+    secrets_overrides: &[(String, Option<String>)],
 ) -> Result<DagSpec> {
     let mut dag_name = Value::Null;
     let mut docs: Vec<(usize, Value)> = configs.into_iter().enumerate().collect();
@@ -270,8 +270,8 @@ pub fn load_chain(
 /// `dag_utils.load_chain_dag_from_yaml_str`.
 pub fn load_chain_yaml_str(
     text: &str,
-    env_overrides: &[(String, String)],
-    secrets_overrides: &[(String, String)],
+    env_overrides: &[(String, Option<String>)],
+    secrets_overrides: &[(String, Option<String>)],
 ) -> Result<DagSpec> {
     load_chain(
         read_yaml_all_str(text, false)?,
@@ -285,8 +285,8 @@ pub fn load_chain_yaml_str(
 /// of the file's directory in each task's metadata.
 pub fn load_chain_yaml(
     path: &str,
-    env_overrides: &[(String, String)],
-    secrets_overrides: &[(String, String)],
+    env_overrides: &[(String, Option<String>)],
+    secrets_overrides: &[(String, Option<String>)],
 ) -> Result<DagSpec> {
     let expanded = expand_user(path);
     let text = read_utf8(&expanded)?.map_err(|_| {

@@ -1,9 +1,9 @@
 use super::*;
 use crate::spec::job_group::{is_job_group_yaml_str, load_dag_yaml, load_job_group_yaml_str};
 
-fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+fn pairs(p: &[(&str, &str)]) -> Vec<(String, Option<String>)> {
     p.iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .map(|(k, v)| (k.to_string(), Some(v.to_string())))
         .collect()
 }
 

@@ -89,23 +89,27 @@ pub fn closest_match<'a>(
     word: &str,
     possibilities: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    let mut best: Option<(f64, &str)> = None;
-    for cand in possibilities {
-        // SequenceMatcher is built with seq2 = word, seq1 = candidate.
-        let r = ratio(cand, word);
-        if r < 0.6 {
-            continue;
-        }
-        // nlargest on (score, string): ties go to the larger string.
-        let better = match best {
-            None => true,
-            Some((s, c)) => r > s || (r == s && cand > c),
-        };
-        if better {
-            best = Some((r, cand));
-        }
-    }
-    best.map(|(_, c)| c)
+    close_matches(word, possibilities, 1, 0.6)
+        .into_iter()
+        .next()
+}
+
+/// `difflib.get_close_matches(word, possibilities, n, cutoff)`: best first.
+pub fn close_matches<'a>(
+    word: &str,
+    possibilities: impl IntoIterator<Item = &'a str>,
+    n: usize,
+    cutoff: f64,
+) -> Vec<&'a str> {
+    // SequenceMatcher is built with seq2 = word, seq1 = candidate.
+    let mut scored: Vec<(f64, &str)> = possibilities
+        .into_iter()
+        .map(|cand| (ratio(cand, word), cand))
+        .filter(|(r, _)| *r >= cutoff)
+        .collect();
+    // nlargest on (score, string): ties go to the larger string.
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| b.1.cmp(a.1)));
+    scored.into_iter().take(n).map(|(_, c)| c).collect()
 }
 
 #[cfg(test)]
@@ -123,6 +127,10 @@ mod tests {
         assert_eq!(
             closest_match("spot_recovery", ["job_recovery", "use_spot"]),
             Some("job_recovery")
+        );
+        assert_eq!(
+            close_matches("--cpu", ["--cpus", "--gpus", "--cloud", "--down"], 3, 0.6),
+            ["--cpus", "--gpus", "--cloud"]
         );
     }
 }

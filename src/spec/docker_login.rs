@@ -5,6 +5,9 @@ use crate::error::{Error, Result};
 use crate::spec::Resources;
 use crate::yaml::{Map, Value};
 
+/// Only RunPod reads it: the user name for its docker registry.
+const RUNPOD_USERNAME: &str = "SKYPILOT_RUNPOD_DOCKER_USERNAME";
+
 const KEYS: [&str; 3] = [
     "SKYPILOT_DOCKER_PASSWORD",
     "SKYPILOT_DOCKER_SERVER",
@@ -56,8 +59,28 @@ pub fn check(envs: &Map, secrets: &Map) -> Result<bool> {
     Ok(true)
 }
 
-/// `_with_docker_login_config`: adds the login to resources with a docker image.
+/// Whether `r` names a docker image (`extract_docker_image() is not None`).
+pub fn has_docker_image(r: &Resources) -> bool {
+    r.docker_image.is_some()
+        || r.image_id
+            .as_ref()
+            .is_some_and(|ids| ids.len() == 1 && ids.0[0].1.py_str().starts_with("docker:"))
+}
+
+/// `_with_docker_login_config` then `_with_docker_username_for_runpod`:
+/// adds the login to resources with a docker image, and RunPod's docker
+/// user name (secrets win over envs) to every resource.
 pub fn apply(resources: &mut [Resources], envs: &Map, secrets: &Map) -> Result<()> {
+    let runpod = secrets
+        .get(RUNPOD_USERNAME)
+        .or_else(|| envs.get(RUNPOD_USERNAME))
+        .filter(|v| !v.is_null())
+        .map(Value::py_str);
+    if let Some(user) = runpod {
+        for r in resources.iter_mut() {
+            r.docker_username_for_runpod = Some(user.clone());
+        }
+    }
     if !check(envs, secrets)? {
         return Ok(());
     }
@@ -71,15 +94,7 @@ pub fn apply(resources: &mut [Resources], envs: &Map, secrets: &Map) -> Result<(
     login.insert("username", get("SKYPILOT_DOCKER_USERNAME"));
     login.insert("password", get("SKYPILOT_DOCKER_PASSWORD"));
     login.insert("server", get("SKYPILOT_DOCKER_SERVER"));
-    for r in resources.iter_mut() {
-        if r.docker_image.is_some() {
-            r.docker_login_config = Some(login.clone());
-            continue;
-        }
-        let Some(ids) = &r.image_id else { continue };
-        if ids.len() != 1 || !ids.0[0].1.py_str().starts_with("docker:") {
-            continue;
-        }
+    for r in resources.iter_mut().filter(|r| has_docker_image(r)) {
         r.docker_login_config = Some(login.clone());
     }
     Ok(())

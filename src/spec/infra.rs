@@ -5,14 +5,16 @@ use crate::error::{Error, Result};
 use crate::spec::difflib::closest_match;
 
 /// (canonical lower-case name, display name) of every cloud stix knows.
-/// `local` is stix's own infra; the rest are SkyPilot's registry.
+/// SkyPilot's registry, in its order (error messages list them so), then
+/// `local`, stix's own infra.
 const CLOUDS: &[(&str, &str)] = &[
+    ("gcp", "GCP"),
+    ("verda", "Verda"),
     ("aws", "AWS"),
     ("azure", "Azure"),
     ("cudo", "Cudo"),
     ("do", "DO"),
     ("fluidstack", "Fluidstack"),
-    ("gcp", "GCP"),
     ("hyperbolic", "Hyperbolic"),
     ("ibm", "IBM"),
     ("kubernetes", "Kubernetes"),
@@ -29,13 +31,12 @@ const CLOUDS: &[(&str, &str)] = &[
     ("slurm", "Slurm"),
     ("ssh", "SSH"),
     ("vast", "Vast"),
-    ("verda", "Verda"),
     ("vsphere", "vSphere"),
     ("yotta", "Yotta"),
     ("local", "Local"),
 ];
 
-const ALIASES: &[(&str, &str)] = &[("k8s", "kubernetes"), ("digitalocean", "do")];
+const ALIASES: &[(&str, &str)] = &[("digitalocean", "do"), ("k8s", "kubernetes")];
 
 /// A cloud, by its canonical lower-case registry name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -21,8 +21,8 @@ const HEADER_FIELDS: [&str; 5] = [
 /// `dag_utils.load_job_group_from_yaml_str`.
 pub fn load_job_group_yaml_str(
     text: &str,
-    env_overrides: &[(String, String)],
-    secrets_overrides: &[(String, String)],
+    env_overrides: &[(String, Option<String>)],
+    secrets_overrides: &[(String, Option<String>)],
     log: &mut Vec<Notice>,
 ) -> Result<DagSpec> {
     let configs = read_yaml_all_str(text, false)?;
@@ -32,8 +32,8 @@ pub fn load_job_group_yaml_str(
 /// `dag_utils.load_job_group_from_yaml` (the path is opened as given).
 pub fn load_job_group_yaml(
     path: &str,
-    env_overrides: &[(String, String)],
-    secrets_overrides: &[(String, String)],
+    env_overrides: &[(String, Option<String>)],
+    secrets_overrides: &[(String, Option<String>)],
     log: &mut Vec<Notice>,
 ) -> Result<DagSpec> {
     load_job_group(read_yaml_all(path)?, env_overrides, secrets_overrides, log)
@@ -224,8 +224,8 @@ fn header_fields(header: &Map, log: &mut Vec<Notice>) -> Result<(Value, Executio
 /// `log` receives what SkyPilot logs, even when loading then fails.
 pub fn load_job_group(
     configs: Vec<Value>,
-    env_overrides: &[(String, String)],
-    secrets_overrides: &[(String, String)],
+    env_overrides: &[(String, Option<String>)],
+    secrets_overrides: &[(String, Option<String>)],
     log: &mut Vec<Notice>,
 ) -> Result<DagSpec> {
     if configs.len() < 2 {
@@ -317,8 +317,8 @@ pub fn is_job_group_yaml(path: &str) -> Result<bool> {
 /// `execution: parallel`, otherwise a pipeline (what `sky jobs launch` loads).
 pub fn load_dag_yaml(
     path: &str,
-    env_overrides: &[(String, String)],
-    secrets_overrides: &[(String, String)],
+    env_overrides: &[(String, Option<String>)],
+    secrets_overrides: &[(String, Option<String>)],
     log: &mut Vec<Notice>,
 ) -> Result<DagSpec> {
     if is_job_group_yaml(path)? {

@@ -22,4 +22,6 @@ pub use task::Task;
 pub mod dag;
 pub mod docker_login;
 pub mod job_group;
+pub mod resources_copy;
 pub mod task_name;
+pub mod task_update;

@@ -142,8 +142,8 @@ impl Task {
     /// `Task.from_yaml_config(config, env_overrides, secrets_overrides)`.
     pub fn from_yaml_config(
         mut config: Map,
-        env_overrides: &[(String, String)],
-        secret_overrides: &[(String, String)],
+        env_overrides: &[(String, Option<String>)],
+        secret_overrides: &[(String, Option<String>)],
     ) -> Result<Task> {
         // SkyPilot keeps the dumped config as the user's YAML when the
         // caller gave none (`config.pop(..., dump_yaml_str(config))`).
@@ -202,7 +202,7 @@ impl Task {
                 .cloned()
                 .unwrap_or_default();
             for (k, v) in env_overrides {
-                envs.insert(k.as_str(), v.as_str());
+                envs.insert(k.as_str(), Value::from(v.clone()));
             }
             config.insert("envs", Value::Map(envs));
         }
@@ -216,7 +216,7 @@ impl Task {
                 _ => Map::new(),
             };
             for (k, v) in secret_overrides {
-                merged.insert(k.as_str(), v.as_str());
+                merged.insert(k.as_str(), Value::from(v.clone()));
             }
             config.insert("secrets", Value::Map(merged));
         }
@@ -489,32 +489,6 @@ impl Task {
             }
         }
         self.resources = group;
-        Ok(())
-    }
-
-    /// `update_envs` with a list of pairs or a mapping.
-    pub fn update_envs(&mut self, pairs: Vec<(Value, Value)>, from_list: bool) -> Result<()> {
-        if from_list {
-            let mut keys: Vec<&Value> = pairs.iter().map(|(k, _)| k).collect();
-            let n = keys.len();
-            keys.dedup_by(|a, b| a == b);
-            let unique: std::collections::HashSet<String> =
-                pairs.iter().map(|(k, _)| k.py_repr()).collect();
-            if unique.len() != n {
-                return Err(Error::value("Duplicate env keys provided."));
-            }
-        }
-        for (k, _) in &pairs {
-            let Value::Str(key) = k else {
-                return Err(Error::value("Env keys must be strings."));
-            };
-            if !is_valid_env_var(key) {
-                return Err(Error::value(format!("Invalid env key: {key}")));
-            }
-        }
-        for (k, v) in pairs {
-            self.envs.insert(k, v);
-        }
         Ok(())
     }
 }

@@ -1,0 +1,175 @@
+//! Where the CLI talks to the user: click-style echo (styled only on a
+//! terminal) and `click.confirm` prompts. The task-building code writes
+//! through [`Console`] so the same flow serves the CLI and the tests.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use crate::cli::CliError;
+
+/// ANSI styles the CLI uses (click's `fg=` colours and `bold`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// No styling.
+    Plain,
+    /// `fg='cyan'`.
+    Cyan,
+    /// `fg='yellow'` / colorama `Fore.YELLOW`.
+    Yellow,
+    /// colorama `Style.BRIGHT`.
+    Bold,
+}
+
+impl Style {
+    fn code(self) -> &'static str {
+        match self {
+            Style::Plain => "",
+            Style::Cyan => "\x1b[36m",
+            Style::Yellow => "\x1b[33m",
+            Style::Bold => "\x1b[1m",
+        }
+    }
+}
+
+/// A run of text with one style.
+pub type Span<'a> = (&'a str, Style);
+
+/// The user-facing side of a command.
+pub trait Console {
+    /// `click.secho`: prints the spans (styled only where click would) to
+    /// stdout, with a newline when `nl`.
+    fn echo(&mut self, spans: &[Span<'_>], nl: bool);
+    /// A `logger.info/warning` line: SkyPilot's logger keeps colorama codes
+    /// even off a terminal, so the spans are always styled.
+    fn log(&mut self, spans: &[Span<'_>]);
+    /// `click.confirm(prompt, default=False, abort=True)`: `Ok(())` on yes,
+    /// [`CliError::Abort`] on no or end of input.
+    fn confirm(&mut self, prompt: &[Span<'_>]) -> Result<(), CliError>;
+    /// Text for stderr (Python logging's default handler).
+    fn stderr(&mut self, text: &str);
+}
+
+/// Renders spans, with ANSI codes when `color`.
+pub fn render(spans: &[Span<'_>], color: bool) -> String {
+    let mut out = String::new();
+    for (text, style) in spans {
+        if color && *style != Style::Plain {
+            out.push_str(style.code());
+            out.push_str(text);
+            out.push_str("\x1b[0m");
+        } else {
+            out.push_str(text);
+        }
+    }
+    out
+}
+
+/// The process's stdout, with answers read from `input` (stdin by default).
+pub struct StdConsole {
+    input: Box<dyn BufRead>,
+    color: bool,
+}
+
+impl StdConsole {
+    /// Answers prompts from stdin.
+    pub fn new() -> Self {
+        Self::with_input(Box::new(std::io::stdin().lock()))
+    }
+
+    /// Answers prompts from `input` (a scripted stdin for tests).
+    pub fn with_input(input: Box<dyn BufRead>) -> Self {
+        // click styles only on a terminal; NO_COLOR turns it off there too.
+        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        StdConsole { input, color }
+    }
+
+    fn write(&self, text: &str) {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
+    }
+}
+
+impl Default for StdConsole {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Console for StdConsole {
+    fn echo(&mut self, spans: &[Span<'_>], nl: bool) {
+        let mut text = render(spans, self.color);
+        if nl {
+            text.push('\n');
+        }
+        self.write(&text);
+    }
+
+    fn log(&mut self, spans: &[Span<'_>]) {
+        self.write(&format!("{}\n", render(spans, true)));
+    }
+
+    fn confirm(&mut self, prompt: &[Span<'_>]) -> Result<(), CliError> {
+        let prompt = format!("{} [y/N]: ", render(prompt, self.color));
+        loop {
+            self.write(&prompt);
+            let mut line = String::new();
+            match self.input.read_line(&mut line) {
+                Ok(0) | Err(_) => return Err(CliError::Abort),
+                Ok(_) => {}
+            }
+            match line.trim().to_lowercase().as_str() {
+                "y" | "yes" => return Ok(()),
+                "" | "n" | "no" => return Err(CliError::Abort),
+                // click.confirm re-asks, reporting on stdout.
+                _ => self.write("Error: invalid input\n"),
+            }
+        }
+    }
+
+    fn stderr(&mut self, text: &str) {
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    }
+}
+
+/// Collects everything written, for tests.
+#[derive(Debug, Default)]
+pub struct BufferConsole {
+    /// What was written to stdout (unstyled).
+    pub out: String,
+    /// What was written to stderr.
+    pub err: String,
+    /// Answers to prompts, in order; a missing answer is end of input.
+    pub answers: Vec<String>,
+}
+
+impl Console for BufferConsole {
+    fn echo(&mut self, spans: &[Span<'_>], nl: bool) {
+        self.out.push_str(&render(spans, false));
+        if nl {
+            self.out.push('\n');
+        }
+    }
+
+    fn log(&mut self, spans: &[Span<'_>]) {
+        self.out.push_str(&render(spans, true));
+        self.out.push('\n');
+    }
+
+    fn confirm(&mut self, prompt: &[Span<'_>]) -> Result<(), CliError> {
+        self.out.push_str(&render(prompt, false));
+        self.out.push_str(" [y/N]: ");
+        if self.answers.is_empty() {
+            return Err(CliError::Abort);
+        }
+        let answer = self.answers.remove(0);
+        if matches!(answer.trim().to_lowercase().as_str(), "y" | "yes") {
+            Ok(())
+        } else {
+            Err(CliError::Abort)
+        }
+    }
+
+    fn stderr(&mut self, text: &str) {
+        self.err.push_str(text);
+    }
+}
