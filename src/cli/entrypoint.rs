@@ -5,7 +5,9 @@
 
 use crate::cli::CliError;
 use crate::cli::console::{Console, Style};
-use crate::cli::yaml_entry::{self, LoadedYaml};
+use crate::cli::yaml_entry;
+use crate::spec::dag::{self, DagSpec, Notice};
+use crate::spec::job_group;
 use crate::error::{Error, ErrorKind, Result};
 use crate::spec::docker_login::{check as docker_login_valid, has_docker_image};
 use crate::spec::infra::{Cloud, InfraInfo};
@@ -74,7 +76,7 @@ pub enum Built {
     /// One task.
     Task(Box<Task>),
     /// A pipeline's tasks, in order.
-    Dag(LoadedYaml),
+    Dag(DagSpec),
 }
 
 /// `_handle_infra_cloud_region_zone_options`: the deprecated flags warn;
@@ -339,11 +341,32 @@ pub fn make_task_or_dag(
     );
     let mut task = if check.is_yaml {
         yaml_entry::check_usage_log_docs(&entrypoint)?;
-        if yaml_entry::is_job_group_yaml(&entrypoint)? {
+        if job_group::is_job_group_yaml(&entrypoint)? {
             console.echo(&[("Detected Job Group YAML", Style::Cyan)], true);
-            return Err(job_group_hook(&entrypoint).into());
+            let mut log = Vec::new();
+            let loaded = job_group::load_job_group_yaml(&entrypoint, &req.env, &req.secret, &mut log);
+            // SkyPilot logs while loading, so notices show even on failure.
+            for notice in log {
+                match notice {
+                    Notice::Info(m) => console.log(&[(&m, Style::Plain)]),
+                    Notice::Warning(m) => console.log(&[(&m, Style::Plain)]),
+                }
+            }
+            let mut dag = loaded?;
+            if !params.is_empty() {
+                let line = format!(
+                    "WARNING: override params {} are ignored for Job Group YAML.",
+                    overrides_repr(&params)
+                );
+                console.echo(&[(&line, Style::Yellow)], true);
+            }
+            for t in &mut dag.tasks {
+                t.update_workdir(workdir, git_url, git_ref);
+                envs_from_git_workdir(t)?;
+            }
+            return Ok(Built::Dag(dag));
         }
-        let mut loaded = yaml_entry::load_chain(&entrypoint, &req.env, &req.secret)?;
+        let mut loaded = dag::load_chain_yaml(&entrypoint, &req.env, &req.secret)?;
         for t in &loaded.tasks {
             warn_docker_login(t, console);
         }
@@ -391,15 +414,6 @@ pub fn make_task_or_dag(
         task.name = Some(name.clone());
     }
     Ok(Built::Task(Box::new(task)))
-}
-
-/// Job groups (`execution: parallel`) are loaded by the Dag layer.
-// TODO(issue 2): call the job-group loader once the Dag layer has it.
-fn job_group_hook(path: &str) -> Error {
-    Error::new(
-        ErrorKind::NotImplemented,
-        format!("multi-document YAML {}: see issue 2", py_str_repr(path)),
-    )
 }
 
 #[cfg(test)]

@@ -12,7 +12,9 @@ use crate::cli::command_args::{ExecArgs, LaunchArgs, NO_D_FLAG, TaskCommandOptio
 use crate::cli::console::{Console, Style};
 use crate::cli::entrypoint::{Built, TaskRequest, handle_infra, make_task_or_dag};
 use crate::cli::task_options::TaskOptions;
+use crate::config::validate::compose_cli_config;
 use crate::spec::Task;
+use crate::yaml::Map;
 
 const DAG_NOT_SUPPORTED: &str = "YAML specifies a DAG which is only supported by `sky jobs launch`. \
                                  `sky launch` supports a single task only.";
@@ -100,18 +102,25 @@ fn request(
     })
 }
 
-/// `--config` and `--workspace` overlay the SkyPilot config for the
-/// command; that layer is not wired into the CLI yet.
-// TODO(config issue): apply `skypilot_config.apply_cli_config` here and
-// pass the task-overridable part as `config_override`.
-fn config_hook(config: &[String], workspace: Option<&str>) -> Result<(), CliError> {
-    if config.is_empty() && workspace.is_none() {
-        return Ok(());
+/// `--workspace` and `--config` overlay the SkyPilot config for this
+/// command (`apply_cli_config`); the parsed overrides are returned so the
+/// task's resources carry them (`_cluster_config_overrides`).
+fn config_hook(config: &[String], workspace: Option<&str>) -> Result<Option<Map>, CliError> {
+    let env = crate::config::load::Env::process();
+    let bad = |e: crate::Error| match e.kind {
+        crate::ErrorKind::Value => CliError::usage(format!("Invalid value for '--config': {}", e.message)),
+        _ => CliError::Task(e),
+    };
+    if let Some(w) = workspace {
+        let parsed = compose_cli_config(&env, &[format!("active_workspace={w}")])?;
+        crate::config::state::apply(&env, &parsed)?;
     }
-    Err(CliError::Task(crate::Error::new(
-        crate::ErrorKind::NotImplemented,
-        "--config and --workspace are not supported by stix's CLI yet (config layering comes with a later release).",
-    )))
+    if config.is_empty() {
+        return Ok(None);
+    }
+    let parsed = compose_cli_config(&env, config).map_err(bad)?;
+    crate::config::state::apply(&env, &parsed)?;
+    Ok(Some(parsed))
 }
 
 fn dotenv_warnings(task: &TaskOptions, console: &mut dyn Console) {
@@ -132,7 +141,7 @@ fn looks_like_file_path(name: &str) -> bool {
 fn launch(argv: &[String], console: &mut dyn Console) -> Result<TaskCommand, CliError> {
     let args: LaunchArgs = parse(argv)?;
     dotenv_warnings(&args.opts.task, console);
-    config_hook(&args.common.config, args.workspace.as_deref())?;
+    let config_override = config_hook(&args.common.config, args.workspace.as_deref())?;
     if let Some(c) = args.cluster.as_deref().filter(|c| looks_like_file_path(c)) {
         let warning = format!(
             "Cluster name {} looks like a file path. Did you mean: sky launch -c <cluster-name> {c}",
@@ -153,6 +162,7 @@ fn launch(argv: &[String], console: &mut dyn Console) -> Result<TaskCommand, Cli
         ));
     }
     let mut req = request(args.entrypoint.clone(), &args.opts, console)?;
+    req.config_override = config_override;
     req.priority = args.priority.clone();
     let task = match make_task_or_dag(&req, console)? {
         Built::Task(t) => *t,
@@ -196,7 +206,7 @@ fn launch(argv: &[String], console: &mut dyn Console) -> Result<TaskCommand, Cli
 fn exec(argv: &[String], console: &mut dyn Console) -> Result<TaskCommand, CliError> {
     let args: ExecArgs = parse(argv)?;
     dotenv_warnings(&args.opts.task, console);
-    config_hook(&args.common.config, None)?;
+    let config_override = config_hook(&args.common.config, None)?;
     let mut cluster = args.cluster.clone();
     let mut entrypoint = args.entrypoint.clone();
     if args.cluster_option.is_none() && cluster.is_none() {
@@ -214,6 +224,7 @@ fn exec(argv: &[String], console: &mut dyn Console) -> Result<TaskCommand, CliEr
         return Err(CliError::usage("Missing argument '[ENTRYPOINT]...'"));
     }
     let mut req = request(entrypoint, &args.opts, console)?;
+    req.config_override = config_override;
     req.field_to_ignore = &[
         "cpus",
         "memory",

@@ -4,8 +4,7 @@
 //! SkyPilot raises on the way.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::spec::Task;
-use crate::yaml::{self, Map, Value, YamlError, py_str_repr};
+use crate::yaml::{self, Map, Value, YamlError};
 
 /// `shlex.split(s)` (POSIX mode, no comments).
 pub fn shlex_split(s: &str) -> Result<Vec<String>> {
@@ -130,15 +129,6 @@ pub fn check_yaml_only(entrypoint: &str) -> Result<YamlCheck> {
     Ok(check)
 }
 
-/// The tasks of a YAML entrypoint, in file order.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LoadedYaml {
-    /// The pipeline's name (a header document's, or the one task's).
-    pub name: Option<String>,
-    /// One task per task document.
-    pub tasks: Vec<Task>,
-}
-
 /// Reads every document of `path`; duplicate keys are reported by the
 /// caller at the point SkyPilot checks them.
 fn read_docs(path: &str) -> Result<std::result::Result<Vec<Value>, YamlError>> {
@@ -177,136 +167,6 @@ pub fn check_usage_log_docs(path: &str) -> Result<()> {
     Ok(())
 }
 
-/// `dag_utils.is_job_group_yaml(path)`: two or more documents and a first
-/// one with `execution: parallel`.
-pub fn is_job_group_yaml(path: &str) -> Result<bool> {
-    let Ok(docs) = read_docs(path)? else {
-        return Ok(false);
-    };
-    Ok(docs.len() >= 2
-        && docs[0]
-            .as_map()
-            .and_then(|h| h.get("execution"))
-            .is_some_and(|e| e.as_str() == Some("parallel")))
-}
-
-/// `dag_utils.load_chain_dag_from_yaml(path, env, secrets)` as plain tasks.
-pub fn load_chain(
-    path: &str,
-    env: &[(String, Option<String>)],
-    secrets: &[(String, Option<String>)],
-) -> Result<LoadedYaml> {
-    let text = crate::spec::task::read_text(path)?;
-    let configs = match yaml::load_all(&text) {
-        Ok(docs) if docs.is_empty() => vec![Value::Map(Map::new())],
-        Ok(docs) => docs,
-        Err(e) => return Err(e.into()),
-    };
-    if !configs.iter().any(Value::truthy) {
-        return Err(Error::value(format!(
-            "{} is empty or contains no task definition. Add at least a `run:` (or `setup:`) field.",
-            py_str_repr(path)
-        )));
-    }
-    let single = configs.len() == 1;
-    let total = configs.len();
-    let (name, configs) = split_header(configs)?;
-    // Documents dropped as a header still count when finding a task's text.
-    let skipped = total.saturating_sub(configs.len());
-    let mut tasks = Vec::new();
-    for config in configs.into_iter().filter(|c| !c.is_null()) {
-        let Value::Map(mut map) = config else {
-            return Err(Error::type_error(
-                "list indices must be integers or slices, not str",
-            ));
-        };
-        if !map.contains("_user_specified_yaml") {
-            // SkyPilot keeps a dump of the document; its own text is the
-            // closest stix has (the same data when read back).
-            let own = if single {
-                text.clone()
-            } else {
-                document_text(&text, tasks.len() + skipped)
-            };
-            map.insert("_user_specified_yaml", own);
-        }
-        tasks.push(Task::from_yaml_config(map, env, secrets)?);
-    }
-    if let Some(commit) = git_commit_of(path) {
-        for t in &mut tasks {
-            if !t.metadata.contains("git_commit") {
-                t.metadata.insert("git_commit", commit.as_str());
-            }
-        }
-    }
-    Ok(LoadedYaml { name, tasks })
-}
-
-/// `_load_chain_dag`'s header rule: a first document with only `name`
-/// (and `execution: serial`) names the pipeline.
-fn split_header(mut configs: Vec<Value>) -> Result<(Option<String>, Vec<Value>)> {
-    let header = configs.first().and_then(Value::as_map).cloned();
-    let is_header = header.as_ref().is_some_and(|h| {
-        let keys: Vec<&str> = h.keys().filter_map(Value::as_str).collect();
-        (keys.len() == 1 && keys[0] == "name")
-            || (keys.len() == 2 && keys.contains(&"name") && keys.contains(&"execution"))
-    });
-    if let (true, Some(h)) = (is_header, header.as_ref()) {
-        if let Some(e) = h.get("execution").filter(|e| e.as_str() != Some("serial")) {
-            return Err(Error::value(format!(
-                "Invalid execution mode for pipeline: {}. Pipelines must use execution: serial (or omit it). \
-                 Use execution: parallel for job groups.",
-                e.py_repr()
-            )));
-        }
-        let name = h.get("name").filter(|n| !n.is_null()).map(Value::py_str);
-        configs.remove(0);
-        if configs.is_empty() {
-            let mut only = Map::new();
-            only.insert("name", Value::from(name.clone()));
-            configs.push(Value::Map(only));
-        }
-        return Ok((name, configs));
-    }
-    let name = match (configs.len(), header) {
-        (1, Some(h)) => h.get("name").filter(|n| !n.is_null()).map(Value::py_str),
-        _ => None,
-    };
-    Ok((name, configs))
-}
-
-/// The text of the `index`-th non-empty document of a YAML stream.
-fn document_text(text: &str, index: usize) -> String {
-    let mut docs: Vec<String> = vec![String::new()];
-    for line in text.split_inclusive('\n') {
-        if line.trim_end() == "---" || line.starts_with("--- ") {
-            docs.push(String::new());
-        } else if let Some(last) = docs.last_mut() {
-            last.push_str(line);
-        }
-    }
-    docs.retain(|d| {
-        d.lines()
-            .any(|l| !l.trim().is_empty() && !l.starts_with('#'))
-    });
-    docs.get(index).cloned().unwrap_or_default()
-}
-
-/// `common_utils.get_git_commit(dirname(realpath(path)))`.
-fn git_commit_of(path: &str) -> Option<String> {
-    let real = std::fs::canonicalize(crate::spec::task::expand_user(path)).ok()?;
-    let dir = real.parent()?;
-    let out = std::process::Command::new("git")
-        .args(["rev-parse", "HEAD"])
-        .current_dir(dir)
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -326,28 +186,6 @@ mod tests {
         assert_eq!(
             shlex_split("a\\").unwrap_err().message,
             "No escaped character"
-        );
-    }
-
-    #[test]
-    fn document_texts_split_on_markers() {
-        let text = "name: p\n---\nrun: a\n--- \nrun: b\n";
-        assert_eq!(document_text(text, 1), "run: a\n");
-        assert_eq!(document_text(text, 2), "run: b\n");
-    }
-
-    #[test]
-    fn header_rules() {
-        let mut h = Map::new();
-        h.insert("name", "p");
-        let (name, rest) = split_header(vec![Value::Map(h.clone())]).unwrap();
-        assert_eq!(name.as_deref(), Some("p"));
-        assert_eq!(rest.len(), 1);
-        h.insert("execution", "parallel");
-        let err = split_header(vec![Value::Map(h)]).unwrap_err();
-        assert!(
-            err.message
-                .starts_with("Invalid execution mode for pipeline: 'parallel'.")
         );
     }
 }

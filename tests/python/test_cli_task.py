@@ -25,10 +25,7 @@ CASES = json.loads((FIXTURES / 'cases.json').read_text())
 BY_ID = {c['id']: c for c in CASES}
 
 # Where stix knowingly differs; each is listed in docs/compatibility.md.
-NOT_YET = {
-    # Job groups are loaded by the Dag layer (issue 2).
-    'job_group': 'job-group YAML loading belongs to the Dag layer',
-}
+NOT_YET = {}
 # `-h` prints clap's help layout, not click's (same options, same texts).
 HELP_CASES = {'help_short'}
 
