@@ -4,7 +4,10 @@
 mod convert;
 mod errors;
 mod resources;
+mod status;
+mod storage;
 mod task;
+mod task_args;
 
 use pyo3::prelude::*;
 
@@ -15,6 +18,12 @@ fn load_yaml_all(py: Python<'_>, text: String) -> PyResult<Vec<Py<PyAny>>> {
         .detach(|| crate::yaml::load_all(&text))
         .map_err(|e| errors::to_pyerr(e.into()))?;
     docs.iter().map(|d| convert::to_py(py, d)).collect()
+}
+
+/// SkyPilot's `yaml_utils.dump_yaml_str(config)` (a list is documents).
+#[pyfunction]
+fn dump_yaml_str(config: &Bound<'_, PyAny>) -> PyResult<String> {
+    Ok(crate::yaml::dump_yaml_str(&convert::from_py(config)?))
 }
 
 /// Runs the `sky` command line with `argv` (without the program name) and
@@ -30,6 +39,17 @@ fn sky_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", crate::VERSION)?;
     m.add_class::<resources::PyResources>()?;
     m.add_class::<task::PyTask>()?;
+    m.add_class::<storage::PyStorage>()?;
+    m.add_function(wrap_pyfunction!(status::status_colored_str, m)?)?;
+    m.add_function(wrap_pyfunction!(status::status_group, m)?)?;
+    m.add_function(wrap_pyfunction!(status::status_members, m)?)?;
+    m.add_function(wrap_pyfunction!(storage::store_prefix, m)?)?;
+    m.add_function(wrap_pyfunction!(storage::store_to_cloud, m)?)?;
+    m.add_function(wrap_pyfunction!(storage::store_from_cloud, m)?)?;
+    m.add_function(wrap_pyfunction!(storage::store_by_prefix, m)?)?;
+    m.add_function(wrap_pyfunction!(storage::merge_mount_cached_config, m)?)?;
+    m.add_function(wrap_pyfunction!(storage::mount_cached_rclone_flags, m)?)?;
+    m.add_function(wrap_pyfunction!(dump_yaml_str, m)?)?;
     m.add_function(wrap_pyfunction!(load_yaml_all, m)?)?;
     m.add_function(wrap_pyfunction!(cli_main, m)?)?;
     Ok(())
