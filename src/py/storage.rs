@@ -126,10 +126,14 @@ impl PyStorage {
         config: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let value = from_py(config)?;
-        let spec = cls
-            .py()
-            .detach(|| StorageSpec::from_yaml_config(&value))
-            .py()?;
+        let spec = cls.py().detach(|| StorageSpec::from_yaml_config(&value));
+        // SkyPilot pops every key it reads, so a checked config ends empty.
+        if !matches!(&spec, Err(e) if e.kind == crate::ErrorKind::InvalidConfig)
+            && let Ok(d) = config.cast::<PyDict>()
+        {
+            d.clear();
+        }
+        let spec = spec.py()?;
         let obj = cls.call0()?;
         obj.cast::<PyStorage>()?.borrow_mut().inner = spec;
         Ok(obj)

@@ -7,9 +7,7 @@ use pyo3::types::{PyDict, PyList, PySet};
 use super::convert::{from_py, map_to_py, to_py};
 use super::errors::IntoPy;
 use super::resources::{PyResources, group_to_py};
-use super::task_args::{
-    command, group_from_py, overrides, resources_list, storage_dict, storage_specs, str_pairs,
-};
+use super::task_args::{command, group_from_py, overrides, resources_list, str_pairs};
 use crate::spec::task::Task;
 use crate::spec::task_dump::redact_task_yaml;
 use crate::yaml::{self, Map, Value};
@@ -18,65 +16,12 @@ use crate::yaml::{self, Map, Value};
 #[pyclass(module = "sky", name = "Task", subclass)]
 pub struct PyTask {
     pub inner: Task,
-    best_resources: Option<Py<PyAny>>,
+    pub(super) best_resources: Option<Py<PyAny>>,
     /// A non-string `run` (a command generator), kept as given.
-    run_generator: Option<Py<PyAny>>,
+    pub(super) run_generator: Option<Py<PyAny>>,
     /// `{mount path: Storage}`: the dict `set_storage_mounts` was given, so
     /// later changes to it or its `Storage` objects are seen.
-    storage_mounts: Py<PyDict>,
-}
-
-impl PyTask {
-    fn wrap(py: Python<'_>, inner: Task) -> PyResult<Self> {
-        let storage_mounts = storage_dict(py, &inner.storage_mounts)?.unbind();
-        Ok(PyTask {
-            inner,
-            best_resources: None,
-            run_generator: None,
-            storage_mounts,
-        })
-    }
-
-    /// Replaces the core task (after loading YAML), keeping this object.
-    fn replace(&mut self, py: Python<'_>, inner: Task) -> PyResult<()> {
-        *self = PyTask::wrap(py, inner)?;
-        Ok(())
-    }
-
-    /// Refreshes the core's storage mounts from the Python dict.
-    fn sync_storage(&mut self, py: Python<'_>) -> PyResult<()> {
-        self.inner.storage_mounts = storage_specs(self.storage_mounts.bind(py))?;
-        Ok(())
-    }
-
-    fn set_run_value(&mut self, py: Python<'_>, run: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        match command(run)? {
-            Ok(r) => {
-                self.inner.run = r;
-                self.inner.run_generator = None;
-                self.run_generator = None;
-            }
-            Err(obj) => {
-                self.inner.run = None;
-                self.inner.run_generator = Some(obj.bind(py).get_type().repr()?.to_string());
-                self.run_generator = Some(obj);
-            }
-        }
-        Ok(())
-    }
-}
-
-impl PyTask {
-    /// `set_storage_mounts`: checks in the core, then keeps `mounts` itself.
-    fn set_storage(&mut self, py: Python<'_>, mounts: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
-        let specs = mounts.map(storage_specs).transpose()?;
-        self.inner.set_storage_mounts(specs).py()?;
-        self.storage_mounts = match mounts {
-            Some(d) => d.clone().unbind(),
-            None => PyDict::new(py).unbind(),
-        };
-        Ok(())
-    }
+    pub(super) storage_mounts: Py<PyDict>,
 }
 
 #[pymethods]
@@ -112,7 +57,7 @@ impl PyTask {
         let _ = _volume_mounts;
         let mut t = Task::new();
         t.name = name;
-        t.setup = command(setup)?.unwrap_or_default();
+        t.setup = command(setup, true)?.unwrap_or_default();
         if let Some(e) = envs.filter(|e| !e.is_none()) {
             t.envs = from_py(e)?.as_map().cloned().unwrap_or_default();
         }
@@ -143,7 +88,7 @@ impl PyTask {
             t.set_resources(group_from_py(r)?).py()?;
         }
         let mut task = PyTask::wrap(py, t)?;
-        task.set_run_value(py, run)?;
+        task.set_run_value(py, run, true)?;
         if let Some(sm) = storage_mounts.filter(|s| !s.is_none()) {
             task.set_storage(py, Some(sm.cast::<PyDict>()?))?;
         }
@@ -190,6 +135,10 @@ impl PyTask {
         let inner = py
             .detach(|| Task::from_yaml_config(map, &envs, &secrets))
             .py()?;
+        // SkyPilot pops every key it reads from the caller's dict.
+        if let Ok(d) = config.cast::<PyDict>() {
+            d.clear();
+        }
         self.replace(py, inner)?;
         Ok(())
     }
@@ -444,7 +393,7 @@ impl PyTask {
     }
     #[setter]
     fn set_run(&mut self, py: Python<'_>, v: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        self.set_run_value(py, v)
+        self.set_run_value(py, v, false)
     }
     #[getter]
     fn get_setup(&self) -> Option<String> {

@@ -1,5 +1,6 @@
 //! Argument conversion for `sky.Task` (`src/py/task.rs`): command lists,
-//! resource groups, env pairs, overrides and storage-mount dicts.
+//! resource groups, env pairs, overrides, and keeping the wrapper's Python
+//! objects (a `run` generator, the storage-mount dict) beside the core.
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -9,17 +10,23 @@ use super::convert::from_py;
 use super::errors::IntoPy;
 use super::resources::PyResources;
 use super::storage::PyStorage;
+use super::task::PyTask;
 use crate::spec::resources_yaml::{ResourceGroup, from_yaml_config as resources_from_yaml};
 use crate::spec::storage::StorageSpec;
+use crate::spec::task::Task;
 use crate::yaml::Value;
 
-/// `setup`/`run` as given: a list is joined with newlines; `Err(obj)` is a
-/// non-string `run` (a command generator) to keep as is.
-pub fn command(v: Option<&Bound<'_, PyAny>>) -> PyResult<Result<Option<String>, Py<PyAny>>> {
+/// `setup`/`run` as given: a list is joined with newlines when
+/// `join_lists` (the constructor does, attribute assignment does not);
+/// `Err(obj)` is a non-string `run` (a command generator) to keep as is.
+pub fn command(
+    v: Option<&Bound<'_, PyAny>>,
+    join_lists: bool,
+) -> PyResult<Result<Option<String>, Py<PyAny>>> {
     let Some(v) = v.filter(|v| !v.is_none()) else {
         return Ok(Ok(None));
     };
-    if let Ok(list) = v.cast::<PyList>() {
+    if join_lists && let Ok(list) = v.cast::<PyList>() {
         let parts: Vec<String> = list
             .iter()
             .map(|i| i.extract::<String>())
@@ -135,4 +142,68 @@ pub fn storage_dict<'py>(
         )?;
     }
     Ok(d)
+}
+
+impl PyTask {
+    /// A wrapper around `inner`, its storage mounts as `Storage` objects.
+    pub(super) fn wrap(py: Python<'_>, inner: Task) -> PyResult<Self> {
+        let storage_mounts = storage_dict(py, &inner.storage_mounts)?.unbind();
+        Ok(PyTask {
+            inner,
+            best_resources: None,
+            run_generator: None,
+            storage_mounts,
+        })
+    }
+
+    /// Replaces the core task (after loading YAML), keeping this object.
+    pub(super) fn replace(&mut self, py: Python<'_>, inner: Task) -> PyResult<()> {
+        *self = PyTask::wrap(py, inner)?;
+        Ok(())
+    }
+
+    /// Refreshes the core's storage mounts from the Python dict.
+    pub(super) fn sync_storage(&mut self, py: Python<'_>) -> PyResult<()> {
+        self.inner.storage_mounts = storage_specs(self.storage_mounts.bind(py))?;
+        Ok(())
+    }
+
+    /// Sets `run`: a string in the core, anything else kept here.
+    pub(super) fn set_run_value(
+        &mut self,
+        py: Python<'_>,
+        run: Option<&Bound<'_, PyAny>>,
+        join_lists: bool,
+    ) -> PyResult<()> {
+        match command(run, join_lists)? {
+            Ok(r) => {
+                self.inner.run = r;
+                self.inner.run_generator = None;
+                self.run_generator = None;
+            }
+            Err(obj) => {
+                self.inner.run = None;
+                self.inner.run_generator = Some(obj.bind(py).get_type().repr()?.to_string());
+                self.run_generator = Some(obj);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl PyTask {
+    /// `set_storage_mounts`: checks in the core, then keeps `mounts` itself.
+    pub(super) fn set_storage(
+        &mut self,
+        py: Python<'_>,
+        mounts: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<()> {
+        let specs = mounts.map(storage_specs).transpose()?;
+        self.inner.set_storage_mounts(specs).py()?;
+        self.storage_mounts = match mounts {
+            Some(d) => d.clone().unbind(),
+            None => PyDict::new(py).unbind(),
+        };
+        Ok(())
+    }
 }
