@@ -1,5 +1,7 @@
 """``sky.Task``: the Rust core plus the parts that hold Python objects (the
 dag context, time estimators, plugin validators, ``>>`` edges)."""
+import sys
+
 from sky import _sky
 
 
@@ -29,6 +31,26 @@ class SecretStr:
 _task_validators = []
 
 
+def __getattr__(name):
+    # ManagedSecretRef is a dataclass; build it on first use so importing
+    # sky.task stays cheap.
+    if name == 'ManagedSecretRef':
+        import dataclasses  # pylint: disable=import-outside-toplevel
+
+        @dataclasses.dataclass
+        class ManagedSecretRef:
+            """A reference to a managed secret in a task."""
+            name: str
+            mount_path: 'str | None' = None
+            scope_override: 'str | None' = None
+
+        ManagedSecretRef.__module__ = __name__
+        ManagedSecretRef.__qualname__ = name
+        globals()[name] = ManagedSecretRef
+        return ManagedSecretRef
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def register_task_validator(fn) -> None:
     """Registers a plugin validator; ``Task.validate()`` calls each one
     with the task, last; it raises ``ValueError`` on a bad task."""
@@ -45,8 +67,9 @@ class Task(_sky.Task):
         # Set on jobs/serve controller tasks.
         self.managed_job_dag = None
         self.service_name = None
-        from sky import dag as dag_lib  # pylint: disable=import-outside-toplevel
-        dag = dag_lib.get_current_dag()
+        # A dag context needs sky.dag loaded; skip importing it otherwise.
+        dag_lib = sys.modules.get('sky.dag')
+        dag = dag_lib.get_current_dag() if dag_lib is not None else None
         if dag is not None:
             dag.add(self)
 
@@ -80,6 +103,11 @@ class Task(_sky.Task):
                 validate()
         for validator_fn in _task_validators:
             validator_fn(self)
+
+    @property
+    def managed_secret_refs(self):
+        ref = sys.modules[__name__].ManagedSecretRef
+        return [ref(n, m, s) for n, m, s in self._managed_secret_refs()]
 
     @property
     def metadata_json(self) -> str:

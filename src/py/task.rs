@@ -313,6 +313,27 @@ impl PyTask {
         self.inner.validate(skip_file_mounts, skip_workdir).py()
     }
 
+    fn set_volumes(&mut self, volumes: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.inner.volumes = from_py(volumes)?.as_map().cloned().unwrap_or_default();
+        Ok(())
+    }
+
+    fn update_volumes(&mut self, volumes: &Bound<'_, PyAny>) -> PyResult<()> {
+        for (k, v) in from_py(volumes)?.as_map().cloned().unwrap_or_default().0 {
+            self.inner.volumes.insert(k, v);
+        }
+        Ok(())
+    }
+
+    /// `(name, mount_path, scope_override)` of each managed secret.
+    fn _managed_secret_refs(&self) -> Vec<(String, Option<String>, Option<String>)> {
+        self.inner
+            .secret_refs
+            .iter()
+            .map(|r| (r.name.clone(), r.mount_path.clone(), r.scope.clone()))
+            .collect()
+    }
+
     fn get_resource_config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         map_to_py(py, &self.inner.get_resource_config())
     }
