@@ -20,12 +20,6 @@ fn load_yaml_all(py: Python<'_>, text: String) -> PyResult<Vec<Py<PyAny>>> {
     docs.iter().map(|d| convert::to_py(py, d)).collect()
 }
 
-/// SkyPilot's `yaml_utils.dump_yaml_str(config)` (a list is documents).
-#[pyfunction]
-fn dump_yaml_str(config: &Bound<'_, PyAny>) -> PyResult<String> {
-    Ok(crate::yaml::dump_yaml_str(&convert::from_py(config)?))
-}
-
 /// Runs the `sky` command line with `argv` (without the program name) and
 /// returns its exit code.
 #[pyfunction]
@@ -49,7 +43,6 @@ fn sky_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(storage::store_by_prefix, m)?)?;
     m.add_function(wrap_pyfunction!(storage::merge_mount_cached_config, m)?)?;
     m.add_function(wrap_pyfunction!(storage::mount_cached_rclone_flags, m)?)?;
-    m.add_function(wrap_pyfunction!(dump_yaml_str, m)?)?;
     m.add_function(wrap_pyfunction!(load_yaml_all, m)?)?;
     m.add_function(wrap_pyfunction!(cli_main, m)?)?;
     Ok(())

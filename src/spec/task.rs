@@ -4,6 +4,8 @@
 use crate::error::{Error, Result};
 use crate::spec::Resources;
 use crate::spec::paths::expanduser;
+/// `os.path.expanduser` (kept under this name for existing callers).
+pub use crate::spec::paths::expanduser as expand_user;
 use crate::spec::resources_yaml::{
     ResourceGroup, from_yaml_config as resources_from_yaml, validate_schema,
 };

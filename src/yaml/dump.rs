@@ -14,13 +14,15 @@ pub fn safe_dump(v: &Value) -> String {
     Emitter::new(false).dump_all(std::slice::from_ref(v))
 }
 
-/// SkyPilot's `yaml_utils.dump_yaml_str(config)`: a blank line separates
-/// top-level entries; a list is a list of documents (`yaml.dump_all`).
-pub fn dump_yaml_str(v: &Value) -> String {
-    match v {
-        Value::Seq(docs) => Emitter::new(true).dump_all(docs),
-        doc => Emitter::new(true).dump_all(std::slice::from_ref(doc)),
-    }
+/// SkyPilot's `yaml_utils.dump_yaml_str(config)` for one document: a blank
+/// line separates top-level entries.
+pub fn dump_yaml_str(doc: &Value) -> String {
+    Emitter::new(true).dump_all(std::slice::from_ref(doc))
+}
+
+/// `yaml_utils.dump_yaml_str([doc, ...])`: documents separated by `---`.
+pub fn dump_yaml_all_str(docs: &[Value]) -> String {
+    Emitter::new(true).dump_all(docs)
 }
 
 /// Where a node sits (PyYAML's `*_context` flags).
@@ -475,10 +477,7 @@ mod tests {
     fn root_scalar_is_open_ended() {
         assert_eq!(safe_dump(&Value::from("abc")), "abc\n...\n");
         assert_eq!(
-            dump_yaml_str(&Value::Seq(vec![
-                map(&[("a", Value::Int(1))]),
-                map(&[("b", Value::Int(2))])
-            ])),
+            dump_yaml_all_str(&[map(&[("a", Value::Int(1))]), map(&[("b", Value::Int(2))])]),
             "a: 1\n---\n\nb: 2\n"
         );
     }

@@ -23,6 +23,7 @@ pub(crate) struct Analysis {
     pub allow_single_quoted: bool,
 }
 
+/// A YAML line break character.
 pub(crate) fn is_break(c: char) -> bool {
     matches!(c, '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
 }
@@ -31,6 +32,7 @@ fn is_space_or_break(c: char) -> bool {
     matches!(c, '\0' | ' ' | '\t' | '\r') || is_break(c)
 }
 
+/// `Emitter.analyze_scalar`: which styles can write `text` faithfully.
 pub(crate) fn analyze(text: &[char]) -> Analysis {
     if text.is_empty() {
         return Analysis {

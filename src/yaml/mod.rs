@@ -5,7 +5,7 @@ mod dump_scalar;
 mod load;
 mod value;
 
-pub use dump::{dump_yaml_str, safe_dump};
+pub use dump::{dump_yaml_all_str, dump_yaml_str, safe_dump};
 pub use load::{YamlError, load, load_all, resolve_plain};
 pub use value::{
     Map, Value, is_ascii_digits, json_to_value, py_float_repr, py_parse_float, py_parse_int,
