@@ -151,6 +151,17 @@ class Task(_sky.Task):
                 'call set_time_estimator() first')
         return self.time_estimator_func(resources)
 
+    def __deepcopy__(self, memo):
+        # Built without __init__, as copy.deepcopy does, so no dag adds it.
+        import copy  # pylint: disable=import-outside-toplevel
+        cls = type(self)
+        new = cls.__new__(cls)
+        memo[id(self)] = new
+        new._copy_core_from(self)  # pylint: disable=protected-access
+        for key, value in self.__dict__.items():
+            setattr(new, key, copy.deepcopy(value, memo))
+        return new
+
     def __rshift__(self, b):
         from sky import dag as dag_lib  # pylint: disable=import-outside-toplevel
         dag = dag_lib.get_current_dag()

@@ -2,6 +2,7 @@
 //! arguments, releases the GIL, calls one core function and maps the error.
 
 mod convert;
+mod dag;
 mod errors;
 mod resources;
 mod status;
@@ -45,5 +46,9 @@ fn sky_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(storage::mount_cached_rclone_flags, m)?)?;
     m.add_function(wrap_pyfunction!(load_yaml_all, m)?)?;
     m.add_function(wrap_pyfunction!(cli_main, m)?)?;
+    m.add_function(wrap_pyfunction!(dag::load_dag_yaml, m)?)?;
+    m.add_function(wrap_pyfunction!(dag::is_job_group_yaml, m)?)?;
+    m.add_function(wrap_pyfunction!(dag::dump_yaml_str, m)?)?;
+    m.add_function(wrap_pyfunction!(dag::parse_time_seconds, m)?)?;
     Ok(())
 }

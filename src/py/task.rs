@@ -7,7 +7,9 @@ use pyo3::types::{PyDict, PyList, PySet};
 use super::convert::{from_py, map_to_py, to_py};
 use super::errors::IntoPy;
 use super::resources::{PyResources, group_to_py};
-use super::task_args::{command, group_from_py, overrides, resources_list, str_pairs};
+use super::task_args::{
+    command, group_from_py, overrides, resources_list, storage_dict, storage_specs, str_pairs,
+};
 use crate::spec::task::Task;
 use crate::spec::task_dump::redact_task_yaml;
 use crate::yaml::{self, Map, Value};
@@ -140,6 +142,19 @@ impl PyTask {
             d.clear();
         }
         self.replace(py, inner)?;
+        Ok(())
+    }
+
+    /// Takes another task's fields (`Task.__deepcopy__` makes the new
+    /// object without `__init__`, so no dag context sees it). Storage
+    /// mounts become new `Storage` objects, as a deep copy makes them.
+    fn _copy_core_from(&mut self, py: Python<'_>, other: PyRef<'_, PyTask>) -> PyResult<()> {
+        let mut inner = other.inner.clone();
+        inner.storage_mounts = storage_specs(other.storage_mounts.bind(py))?;
+        self.storage_mounts = storage_dict(py, &inner.storage_mounts)?.unbind();
+        self.inner = inner;
+        self.best_resources = other.best_resources.as_ref().map(|b| b.clone_ref(py));
+        self.run_generator = other.run_generator.as_ref().map(|g| g.clone_ref(py));
         Ok(())
     }
 

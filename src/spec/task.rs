@@ -12,7 +12,7 @@ use crate::spec::resources_yaml::{
 use crate::spec::schemas;
 use crate::spec::service::ServiceSpec;
 use crate::spec::storage::StorageSpec;
-use crate::yaml::{self, Map, Value, dump_yaml_str, py_str_repr};
+use crate::yaml::{self, Map, Value, py_str_repr};
 
 /// A managed secret reference (`secrets:NAME`, `managed_secrets:`).
 #[derive(Debug, Clone, PartialEq)]
@@ -158,11 +158,12 @@ impl Task {
         env_overrides: &[(String, String)],
         secret_overrides: &[(String, String)],
     ) -> Result<Task> {
-        // Without the text of a file, SkyPilot records the config as YAML.
+        // SkyPilot keeps the dumped config as the user's YAML when the
+        // caller gave none (`config.pop(..., dump_yaml_str(config))`).
         let user_yaml = match config.remove("_user_specified_yaml") {
             Some(Value::Null) => None,
             Some(v) => Some(v.py_str()),
-            None => Some(dump_yaml_str(&Value::Map(config.clone()))),
+            None => Some(yaml::dump_yaml_str(&Value::Map(config.clone()))),
         };
         for key in ["envs", "secrets"] {
             match config.get(key).cloned() {

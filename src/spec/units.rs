@@ -100,20 +100,42 @@ pub fn parse_memory_resource(
 
 /// `resources_utils.parse_time_minutes`.
 pub fn parse_time_minutes(raw: &str) -> Result<i64> {
+    parse_time_with_units(
+        raw,
+        &[("m", 1.0), ("h", 60.0), ("d", 1440.0), ("w", 10080.0)],
+    )
+}
+
+/// `resources_utils.parse_time_seconds` (job group termination delays).
+pub fn parse_time_seconds(raw: &str) -> Result<i64> {
+    parse_time_with_units(
+        raw,
+        &[
+            ("s", 1.0),
+            ("m", 60.0),
+            ("h", 3600.0),
+            ("d", 86400.0),
+            ("w", 604800.0),
+        ],
+    )
+}
+
+/// `resources_utils._parse_time_with_units`: a bare integer, or a number
+/// with the first matching unit suffix, rounded up.
+fn parse_time_with_units(raw: &str, units: &[(&str, f64)]) -> Result<i64> {
     if is_ascii_digits(raw) {
         return raw
             .parse::<i64>()
             .map_err(|_| Error::value(format!("Invalid time format: {raw}")));
     }
     let lower = raw.to_lowercase();
-    for (unit, mult) in [("m", 1.0), ("h", 60.0), ("d", 1440.0), ("w", 10080.0)] {
-        if let Some(num) = lower.strip_suffix(unit) {
-            if let Some(v) = py_parse_float(num) {
-                let minutes = (v * mult).ceil();
-                if minutes >= 0.0 {
-                    return Ok(minutes as i64);
-                }
-            }
+    for (unit, mult) in units {
+        let value = lower
+            .strip_suffix(unit)
+            .and_then(py_parse_float)
+            .map(|v| (v * mult).ceil());
+        if let Some(value) = value.filter(|v| *v >= 0.0) {
+            return Ok(value as i64);
         }
     }
     Err(Error::value(format!("Invalid time format: {raw}")))

@@ -41,11 +41,23 @@ pub fn load(text: &str) -> Result<Value, YamlError> {
     Ok(load_all(text)?.into_iter().next().unwrap_or(Value::Null))
 }
 
-/// Loads every document, like `yaml.safe_load_all`.
+/// Loads every document, like `yaml.safe_load_all`, rejecting duplicate
+/// keys as SkyPilot's `check_no_duplicate_keys` does.
 pub fn load_all(text: &str) -> Result<Vec<Value>, YamlError> {
+    load_docs(text, true)
+}
+
+/// Loads every document exactly like `yaml.safe_load_all`: a repeated key
+/// keeps its first position and takes the last value.
+pub fn load_all_lenient(text: &str) -> Result<Vec<Value>, YamlError> {
+    load_docs(text, false)
+}
+
+fn load_docs(text: &str, reject_duplicates: bool) -> Result<Vec<Value>, YamlError> {
     let mut builder = Builder {
         parser: Parser::new_from_str(text),
         anchors: HashMap::new(),
+        reject_duplicates,
     };
     let mut docs = Vec::new();
     loop {
@@ -71,6 +83,7 @@ pub fn load_all(text: &str) -> Result<Vec<Value>, YamlError> {
 struct Builder<'a> {
     parser: Parser<'a, serde_saphyr::granit_parser::StrInput<'a>>,
     anchors: HashMap<usize, Value>,
+    reject_duplicates: bool,
 }
 
 fn syntax_at(msg: &str, span: &Span) -> YamlError {
@@ -152,7 +165,7 @@ impl<'a> Builder<'a> {
             let is_merge =
                 matches!(&ev, Event::Scalar(t, ScalarStyle::Plain, _, None) if t == "<<");
             let key = self.node(ev, sp)?;
-            if let Some(raw) = raw_key {
+            if let Some(raw) = raw_key.filter(|_| self.reject_duplicates) {
                 if let Some(prev) = seen.get(&raw) {
                     return Err(YamlError::DuplicateKey {
                         key: Value::Str(raw).py_repr(),

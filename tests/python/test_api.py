@@ -23,7 +23,6 @@ def _jsonable(v):
 
 # Cases stix does not match yet; strict, so a fix shows up.
 KNOWN_GAPS = {
-    'dag_chain', 'dag_single',
 }
 
 
