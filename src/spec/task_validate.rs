@@ -3,9 +3,9 @@
 //! the destination checks storage mounts share, with SkyPilot's messages.
 
 use std::path::Path;
-use std::process::Command;
 
 use crate::error::{Error, Result};
+use crate::spec::dag::git_commit;
 use crate::spec::data_utils::is_cloud_store_url;
 use crate::spec::paths::expand_abs;
 use crate::spec::task::Task;
@@ -18,19 +18,6 @@ pub const SKY_REMOTE_WORKDIR: &str = "~/sky_workdir";
 const VALID_NAME_DESCR: &str = "ASCII characters and may contain lowercase and uppercase \
      letters, digits, underscores, periods, and dashes. Must start and end with alphanumeric \
      characters. No triple dashes or underscores.";
-
-/// `common_utils.get_git_commit(path)`: `HEAD` of the repository at `path`,
-/// or `None` when it is not one (or git is missing).
-pub fn git_commit(path: &str) -> Option<String> {
-    let out = Command::new("git")
-        .args(["rev-parse", "HEAD"])
-        .current_dir(path)
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
-}
 
 impl Task {
     /// `Task.validate(skip_file_mounts, skip_workdir)` without the per
@@ -86,7 +73,7 @@ impl Task {
                          {user_workdir} not found."
                     )));
                 }
-                if let Some(commit) = git_commit(&workdir) {
+                if let Some(commit) = git_commit(Path::new(&workdir)) {
                     self.metadata.insert("git_commit", commit);
                 }
             }
