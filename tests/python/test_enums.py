@@ -35,3 +35,10 @@ def test_mount_cached_presets_are_dataclasses():
                                                vfs_read_chunk_size='8M',
                                                vfs_read_chunk_streams=0)
     assert merged.to_rclone_flags().startswith('--transfers 2 --checkers 4 ')
+
+
+def test_settings_classes_are_defined_once():
+    from sky.data.storage import MountCachedConfig
+    merged = storage.merge_mount_cached_config(sky.FileMountType.DATASET_RO)
+    assert type(merged) is MountCachedConfig is storage.MountCachedConfig
+    assert repr(merged).startswith('MountCachedConfig(transfers=None')

@@ -4,7 +4,6 @@ Buckets themselves (construct, add_store, delete, sync) come with the data
 layer; until then a ``Storage`` is its spec: constructor checks, YAML in and
 out, and the name/source checks (``_validate_storage_spec``).
 """
-import dataclasses
 import enum
 
 from sky import _sky
@@ -64,56 +63,68 @@ class FileMountType(enum.Enum):
     DATASET_RW = 'DATASET_RW'
 
 
-def _non_none_fields(obj):
-    return {
-        f.name: getattr(obj, f.name)
-        for f in dataclasses.fields(obj)
-        if getattr(obj, f.name) is not None
-    }
-
-
-@dataclasses.dataclass
-class MountCachedConfig:
-    """Per-bucket rclone settings for MOUNT_CACHED (None: rclone default)."""
-    transfers: 'int | None' = None
-    buffer_size: 'str | None' = None
-    vfs_cache_max_size: 'str | None' = None
-    vfs_cache_max_age: 'str | None' = None
-    vfs_read_ahead: 'str | None' = None
-    vfs_read_chunk_size: 'str | None' = None
-    vfs_read_chunk_streams: 'int | None' = None
-    vfs_write_back: 'str | None' = None
-    read_only: 'bool | None' = None
-
-    def to_rclone_flags(self):
-        return _sky.mount_cached_rclone_flags(self.to_yaml_config())
+def _define_settings_classes():
+    """Defines MountCachedConfig and MountConfig (dataclasses); done on first
+    use because importing ``dataclasses`` costs more than the rest."""
+    import dataclasses  # pylint: disable=import-outside-toplevel
 
     def to_yaml_config(self):
-        return _non_none_fields(self)
+        return {
+            f.name: getattr(self, f.name)
+            for f in dataclasses.fields(self)
+            if getattr(self, f.name) is not None
+        }
 
     @classmethod
     def from_yaml_config(cls, config):
         return cls(**config)
 
+    @dataclasses.dataclass
+    class MountCachedConfig:
+        """Per-bucket rclone settings for MOUNT_CACHED (None: default)."""
+        transfers: 'int | None' = None
+        buffer_size: 'str | None' = None
+        vfs_cache_max_size: 'str | None' = None
+        vfs_cache_max_age: 'str | None' = None
+        vfs_read_ahead: 'str | None' = None
+        vfs_read_chunk_size: 'str | None' = None
+        vfs_read_chunk_streams: 'int | None' = None
+        vfs_write_back: 'str | None' = None
+        read_only: 'bool | None' = None
 
-@dataclasses.dataclass
-class MountConfig:
-    """Per-bucket settings for MOUNT mode."""
-    read_only: 'bool | None' = None
-    hf_mount_args: 'list | None' = None
+        def to_rclone_flags(self):
+            return _sky.mount_cached_rclone_flags(self.to_yaml_config())
 
-    def to_yaml_config(self):
-        return _non_none_fields(self)
+    @dataclasses.dataclass
+    class MountConfig:
+        """Per-bucket settings for MOUNT mode."""
+        read_only: 'bool | None' = None
+        hf_mount_args: 'list | None' = None
 
-    @classmethod
-    def from_yaml_config(cls, config):
-        return cls(**config)
+    for cls in (MountCachedConfig, MountConfig):
+        cls.to_yaml_config = to_yaml_config
+        cls.from_yaml_config = from_yaml_config
+        cls.__qualname__ = cls.__name__
+        cls.__module__ = __name__
+        globals()[cls.__name__] = cls
+
+
+def _settings_class(name):
+    if name not in globals():
+        _define_settings_classes()
+    return globals()[name]
+
+
+def __getattr__(name):
+    if name in ('MountCachedConfig', 'MountConfig'):
+        return _settings_class(name)
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
 
 
 def merge_mount_cached_config(file_mount_type, overrides=None):
     """The type's preset settings with ``overrides``' non-None fields."""
-    return MountCachedConfig(
-        **_sky.merge_mount_cached_config(file_mount_type.value, overrides))
+    settings = _sky.merge_mount_cached_config(file_mount_type.value, overrides)
+    return _settings_class('MountCachedConfig')(**settings)
 
 
 __all__ = [
