@@ -36,6 +36,8 @@ pub enum ErrorKind {
     FileNotFound,
     /// `OSError`.
     Os,
+    /// `AttributeError` (SkyPilot calls `.items()` on what it expects to be a dict).
+    Attribute,
 }
 
 impl ErrorKind {
@@ -56,6 +58,7 @@ impl ErrorKind {
             ErrorKind::NotImplemented => "NotImplementedError",
             ErrorKind::FileNotFound => "FileNotFoundError",
             ErrorKind::Os => "OSError",
+            ErrorKind::Attribute => "AttributeError",
         }
     }
 }

@@ -5,6 +5,7 @@
 //! Nothing below `py` imports pyo3 and nothing below `cli` prints.
 
 pub mod cli;
+pub mod config;
 pub mod error;
 pub mod spec;
 pub mod yaml;

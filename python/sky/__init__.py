@@ -81,11 +81,13 @@ _LAZY = {
     'DagExecution': ('sky.dag', 'DagExecution'),
     'Task': ('sky.task', 'Task'),
     'Resources': ('sky.resources', 'Resources'),
+    'reload_config': ('sky.skypilot_config', 'safe_reload_config'),
+    'Config': ('sky.utils.config_utils', 'Config'),
 }
 
 # Submodules `sky.<name>` reaches without an explicit import.
 _SUBMODULES = ('clouds', 'dag', 'data', 'exceptions', 'jobs', 'resources',
-               'skylet', 'task', 'utils')
+               'skylet', 'skypilot_config', 'task', 'utils')
 
 __all__ = [
     '__version__', 'AWS', 'Azure', 'Cudo', 'GCP', 'IBM', 'Kubernetes', 'K8s',
@@ -94,7 +96,7 @@ __all__ = [
     'Shadeform', 'Seeweb', 'Yotta', 'OptimizeTarget', '__root_dir__',
     'FileMountType', 'Storage', 'StorageMode', 'StoreType', 'ClusterStatus',
     'JobStatus', 'ManagedJobStatus', 'StatusRefreshMode', 'Dag',
-    'DagExecution', 'Task', 'Resources'
+    'DagExecution', 'Task', 'Resources', 'reload_config', 'Config'
 ]
 
 

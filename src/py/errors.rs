@@ -1,8 +1,8 @@
 //! One exhaustive mapping from [`crate::Error`] to Python exceptions.
 
 use pyo3::exceptions::{
-    PyAssertionError, PyFileNotFoundError, PyKeyError, PyNotImplementedError, PyOSError,
-    PyRuntimeError, PyTypeError, PyValueError,
+    PyAssertionError, PyAttributeError, PyFileNotFoundError, PyKeyError, PyNotImplementedError,
+    PyOSError, PyRuntimeError, PyTypeError, PyValueError,
 };
 use pyo3::prelude::*;
 
@@ -20,6 +20,7 @@ pub fn to_pyerr(e: Error) -> PyErr {
         ErrorKind::NotImplemented => PyNotImplementedError::new_err(msg),
         ErrorKind::FileNotFound => PyFileNotFoundError::new_err(msg),
         ErrorKind::Os => PyOSError::new_err(msg),
+        ErrorKind::Attribute => PyAttributeError::new_err(msg),
         kind @ (ErrorKind::InvalidConfig
         | ErrorKind::StorageSpec
         | ErrorKind::StorageSource

@@ -1,6 +1,7 @@
 //! All PyO3 glue: the `sky._sky` extension module. Each method converts its
 //! arguments, releases the GIL, calls one core function and maps the error.
 
+mod config;
 mod convert;
 mod dag;
 mod errors;
@@ -50,5 +51,6 @@ fn sky_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dag::is_job_group_yaml, m)?)?;
     m.add_function(wrap_pyfunction!(dag::dump_yaml_str, m)?)?;
     m.add_function(wrap_pyfunction!(dag::parse_time_seconds, m)?)?;
+    config::register(m)?;
     Ok(())
 }

@@ -114,7 +114,19 @@ impl PyResources {
 
     #[pyo3(signature = (**overrides))]
     fn copy(&self, py: Python<'_>, overrides: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
-        let over = collect_args(&PyTuple::empty(py), overrides)?;
+        let mut over = collect_args(&PyTuple::empty(py), overrides)?;
+        // Only the overrideable part of new config overrides is kept, laid
+        // over the current ones (`Resources.copy`).
+        let merged = crate::config::effective::merge_task_overrides(
+            self.inner.cluster_config_overrides.as_ref(),
+            over.get("_cluster_config_overrides")
+                .and_then(Value::as_map),
+        )
+        .py()?;
+        over.insert(
+            "_cluster_config_overrides",
+            Value::from(merged.map(Value::Map)),
+        );
         let inner = py.detach(|| self.inner.copy(&over)).py()?;
         Ok(PyResources { inner })
     }

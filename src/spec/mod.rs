@@ -7,6 +7,7 @@ pub mod resources;
 pub mod resources_extras;
 pub mod resources_yaml;
 pub mod schema;
+pub mod schema_match;
 pub mod schemas;
 pub mod units;
 

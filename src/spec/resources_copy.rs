@@ -1,40 +1,10 @@
 //! `Resources.copy(**override)`: the constructor arguments that rebuild a
-//! `Resources`, overridden, and SkyPilot's merge of task config overrides.
+//! `Resources`, overridden.
 
 use crate::error::{Error, Result};
 use crate::spec::Resources;
 use crate::spec::resources::RESOURCE_ARGS;
 use crate::yaml::{Map, Value};
-
-/// `constants.OVERRIDEABLE_CONFIG_KEYS_IN_TASK`: the config paths a task's
-/// `_cluster_config_overrides` may set.
-pub const OVERRIDEABLE_CONFIG_KEYS_IN_TASK: &[(&str, &str)] = &[
-    ("docker", "run_options"),
-    ("nvidia_gpus", "disable_ecc"),
-    ("ssh", "custom_metadata"),
-    ("ssh", "pod_config"),
-    ("ssh", "provision_timeout"),
-    ("kubernetes", "custom_metadata"),
-    ("kubernetes", "pod_config"),
-    ("kubernetes", "provision_timeout"),
-    ("kubernetes", "dws"),
-    ("kubernetes", "kueue"),
-    ("kubernetes", "quota"),
-    ("kubernetes", "remote_identity"),
-    ("kubernetes", "enable_docker"),
-    ("kubernetes", "set_pod_resource_limits"),
-    ("azure", "remote_identity"),
-    ("azure", "vpc_name"),
-    ("gcp", "vpc_name"),
-    ("gcp", "subnet_names"),
-    ("gcp", "managed_instance_group"),
-    ("gcp", "enable_gvnic"),
-    ("gcp", "enable_gpu_direct"),
-    ("gcp", "placement_policy"),
-    ("vast", "datacenter_only"),
-    ("vast", "create_instance_kwargs"),
-    ("slurm", "sbatch_options"),
-];
 
 fn opt_map(m: &Option<Map>) -> Value {
     m.clone().map_or(Value::Null, Value::Map)
@@ -44,59 +14,6 @@ fn opt_maps(v: &Option<Vec<Map>>) -> Value {
     v.clone().map_or(Value::Null, |v| {
         Value::Seq(v.into_iter().map(Value::Map).collect())
     })
-}
-
-fn nested<'a>(m: &'a Map, (a, b): (&str, &str)) -> Option<&'a Value> {
-    m.get(a)
-        .and_then(Value::as_map)
-        .and_then(|inner| inner.get(b))
-}
-
-fn set_nested(m: &mut Map, (a, b): (&str, &str), v: Value) {
-    let mut inner = m
-        .get(a)
-        .and_then(Value::as_map)
-        .cloned()
-        .unwrap_or_default();
-    inner.insert(b, v);
-    m.insert(a, Value::Map(inner));
-}
-
-/// Deep merge of `over` into `base` (`Config.get_nested` with overrides).
-fn overlay(base: &mut Map, over: &Map) {
-    for (k, v) in over.iter() {
-        match (base.get_value(k).cloned(), v) {
-            (Some(Value::Map(mut b)), Value::Map(o)) => {
-                overlay(&mut b, o);
-                base.insert(k.clone(), Value::Map(b));
-            }
-            _ => base.insert(k.clone(), v.clone()),
-        }
-    }
-}
-
-/// The copied `_cluster_config_overrides`: the new overrides, kept to the
-/// overrideable keys, laid over the current ones; an explicit null clears.
-fn merged_overrides(current: Option<&Map>, new: Option<&Value>) -> Option<Map> {
-    let mut filtered = Map::new();
-    if let Some(Value::Map(new)) = new {
-        for key in OVERRIDEABLE_CONFIG_KEYS_IN_TASK {
-            if let Some(v) = nested(new, *key) {
-                set_nested(&mut filtered, *key, v.clone());
-            }
-        }
-    }
-    let mut merged = current.cloned().unwrap_or_default();
-    overlay(&mut merged, &filtered);
-    for key in OVERRIDEABLE_CONFIG_KEYS_IN_TASK {
-        if nested(&merged, *key).is_some_and(Value::is_null)
-            && let Some((_, Value::Map(inner))) =
-                merged.0.iter_mut().find(|(k, _)| k.as_str() == Some(key.0))
-        {
-            inner.remove(key.1);
-        }
-    }
-    (!merged.is_empty()).then_some(merged)
 }
 
 impl Resources {
@@ -174,21 +91,15 @@ impl Resources {
     /// `Resources.copy(**override)`. `infra` replaces nothing: passing it
     /// to a copy of a resource with a cloud, region or zone is an error, as
     /// in SkyPilot. Unknown keys fail (AssertionError) after construction.
+    /// `_cluster_config_overrides` is taken as given: callers lay the new
+    /// overrides over the current ones first
+    /// (`config::effective::merge_task_overrides`).
     pub fn copy(&self, overrides: &Map) -> Result<Resources> {
         let mut args = self.to_args();
-        let kept = merged_overrides(self.cluster_config_overrides.as_ref(), None);
-        args.insert(
-            "_cluster_config_overrides",
-            kept.map_or(Value::Null, Value::Map),
-        );
         let mut leftover = Vec::new();
         for (k, v) in overrides.iter() {
             let key = k.py_str();
             match key.as_str() {
-                "_cluster_config_overrides" => {
-                    let merged = merged_overrides(self.cluster_config_overrides.as_ref(), Some(v));
-                    args.insert(key.as_str(), merged.map_or(Value::Null, Value::Map));
-                }
                 // SkyPilot reads this one without the leading underscore.
                 "no_missing_accel_warnings" => args.insert("_no_missing_accel_warnings", v.clone()),
                 "_no_missing_accel_warnings" => leftover.push(key),
@@ -247,23 +158,6 @@ mod tests {
         assert_eq!(
             Resources::default().copy(&over).map_err(|e| e.kind),
             Err(crate::ErrorKind::Value)
-        );
-    }
-
-    #[test]
-    fn cluster_overrides_merge_and_filter() {
-        let current =
-            crate::yaml::load("kubernetes:\n  pod_config: {a: 1}\n  provision_timeout: 5\n")
-                .ok()
-                .and_then(|v| v.as_map().cloned());
-        let new = crate::yaml::load(
-            "kubernetes:\n  pod_config: {b: 2}\n  provision_timeout: null\naws: {x: 1}\n",
-        )
-        .unwrap_or_default();
-        let merged = merged_overrides(current.as_ref(), Some(&new));
-        assert_eq!(
-            merged.map(|m| crate::yaml::safe_dump(&Value::Map(m))),
-            Some("kubernetes:\n  pod_config:\n    a: 1\n    b: 2\n".into())
         );
     }
 }

@@ -2,11 +2,12 @@
 //! best-match rules of Python's `jsonschema`, which SkyPilot uses to reject
 //! task YAML. Schemas are built in `schemas.rs`.
 
-use std::cmp::Ordering;
-
 use regex::Regex;
 
 use crate::yaml::{Map, Value, py_float_repr, py_str_repr};
+
+use super::schema_match::schema_repr;
+pub use super::schema_match::{best_match, first_error, json_path};
 
 /// `additionalProperties` of an object schema.
 #[derive(Clone, Debug, Default)]
@@ -46,6 +47,34 @@ pub struct Schema {
     pub exclusive_minimum: Option<f64>,
     pub min_length: Option<usize>,
     pub max_length: Option<usize>,
+    pub min_properties: Option<usize>,
+    /// `propertyNames`: every key of an object must match this schema.
+    pub property_names: Option<Box<Schema>>,
+    /// Keyword order when it is not the usual one: `jsonschema` checks
+    /// keywords in the order the schema dict lists them, and the first
+    /// error found is the one reported.
+    pub order: Vec<&'static str>,
+}
+
+/// Where each keyword's errors start in the error list being built.
+type Marks = Vec<(&'static str, usize)>;
+
+/// Notes that the errors of keyword `kw` start here.
+fn mark(marks: &mut Marks, kw: &'static str, errs: &[SchemaError]) {
+    marks.push((kw, errs.len()));
+}
+
+/// Regroups the errors keyword by keyword in `order`.
+fn reorder(mut errs: Vec<SchemaError>, marks: &Marks, order: &[&str]) -> Vec<SchemaError> {
+    let mut segments = Vec::new();
+    for (kw, start) in marks.iter().rev() {
+        let rank = order.iter().position(|k| k == kw).unwrap_or(order.len());
+        segments.push((rank, errs.split_off(*start)));
+    }
+    segments.reverse();
+    // A stable sort keeps keywords the order does not name where they were.
+    segments.sort_by_key(|(rank, _)| *rank);
+    segments.into_iter().flat_map(|(_, seg)| seg).collect()
 }
 
 /// One element of an instance path.
@@ -65,7 +94,7 @@ pub struct SchemaError {
     /// Path relative to the instance its parent validated.
     pub path: Vec<PathElem>,
     pub context: Vec<SchemaError>,
-    matches_type: bool,
+    pub(crate) matches_type: bool,
     /// For `additionalProperties`: the schema's known property names and the
     /// instance's keys, which SkyPilot turns into "did you mean" hints.
     pub known_fields: Vec<String>,
@@ -122,7 +151,7 @@ fn num_repr(f: f64) -> String {
     }
 }
 
-fn list_repr(items: &[String]) -> String {
+pub(crate) fn list_repr(items: &[String]) -> String {
     format!(
         "[{}]",
         items
@@ -153,6 +182,8 @@ fn py_eq(a: &Value, b: &Value) -> bool {
 /// Validates `instance`, returning every error in `jsonschema`'s order.
 pub fn iter_errors(instance: &Value, schema: &Schema) -> Vec<SchemaError> {
     let mut errs = Vec::new();
+    let mut marks = Marks::new();
+    mark(&mut marks, "type", &errs);
     if !schema.types.is_empty() && !schema.types.iter().any(|t| is_type(instance, t)) {
         let reprs = schema
             .types
@@ -168,14 +199,16 @@ pub fn iter_errors(instance: &Value, schema: &Schema) -> Vec<SchemaError> {
         ));
     }
     if let Value::Map(map) = instance {
-        object_errors(map, instance, schema, &mut errs);
+        object_errors(map, instance, schema, &mut errs, &mut marks);
     }
     if let Value::Seq(items) = instance {
-        array_errors(items, instance, schema, &mut errs);
+        array_errors(items, instance, schema, &mut errs, &mut marks);
     }
     if let Value::Str(s) = instance {
+        mark(&mut marks, "string", &errs);
         string_errors(s, instance, schema, &mut errs);
     }
+    mark(&mut marks, "number", &errs);
     if let Some(n) = as_f64(instance).filter(|_| !matches!(instance, Value::Bool(_))) {
         let r = instance.py_repr();
         if let Some(m) = schema.minimum.filter(|m| n < *m) {
@@ -206,6 +239,7 @@ pub fn iter_errors(instance: &Value, schema: &Schema) -> Vec<SchemaError> {
             ));
         }
     }
+    mark(&mut marks, "enum", &errs);
     if let Some(values) = &schema.enum_values {
         if !values.iter().any(|v| py_eq(v, instance)) {
             let reprs = Value::Seq(values.clone()).py_repr();
@@ -217,6 +251,7 @@ pub fn iter_errors(instance: &Value, schema: &Schema) -> Vec<SchemaError> {
             ));
         }
     }
+    mark(&mut marks, "anyOf", &errs);
     if !schema.any_of.is_empty() {
         let mut context = Vec::new();
         let mut ok = false;
@@ -242,22 +277,19 @@ pub fn iter_errors(instance: &Value, schema: &Schema) -> Vec<SchemaError> {
             errs.push(e);
         }
     }
+    mark(&mut marks, "oneOf", &errs);
     if !schema.one_of.is_empty() {
         let mut context = Vec::new();
-        let mut first_valid = None;
-        let mut more_valid = false;
-        for (i, sub) in schema.one_of.iter().enumerate() {
+        let mut valid = Vec::new();
+        for sub in &schema.one_of {
             let sub_errs = iter_errors(instance, sub);
             if sub_errs.is_empty() {
-                if first_valid.is_some() {
-                    more_valid = true;
-                }
-                first_valid.get_or_insert(i);
-            } else {
+                valid.push(sub);
+            } else if valid.is_empty() {
                 context.extend(sub_errs);
             }
         }
-        if first_valid.is_none() {
+        if valid.is_empty() {
             let mut e = SchemaError::new(
                 "oneOf",
                 format!(
@@ -269,18 +301,26 @@ pub fn iter_errors(instance: &Value, schema: &Schema) -> Vec<SchemaError> {
             );
             e.context = context;
             errs.push(e);
-        } else if more_valid {
+        } else if valid.len() > 1 {
+            // `jsonschema` lists the later matches, then the first one.
+            let reprs: Vec<String> = valid[1..]
+                .iter()
+                .chain(&valid[..1])
+                .map(|s| schema_repr(s))
+                .collect();
             errs.push(SchemaError::new(
                 "oneOf",
                 format!(
-                    "{} is valid under each of the given schemas",
-                    instance.py_repr()
+                    "{} is valid under each of {}",
+                    instance.py_repr(),
+                    reprs.join(", ")
                 ),
                 schema,
                 instance,
             ));
         }
     }
+    mark(&mut marks, "not", &errs);
     if let Some((sub, repr)) = &schema.not {
         if iter_errors(instance, sub).is_empty() {
             errs.push(SchemaError::new(
@@ -291,10 +331,21 @@ pub fn iter_errors(instance: &Value, schema: &Schema) -> Vec<SchemaError> {
             ));
         }
     }
-    errs
+    if schema.order.is_empty() {
+        errs
+    } else {
+        reorder(errs, &marks, &schema.order)
+    }
 }
 
-fn object_errors(map: &Map, instance: &Value, schema: &Schema, errs: &mut Vec<SchemaError>) {
+fn object_errors(
+    map: &Map,
+    instance: &Value,
+    schema: &Schema,
+    errs: &mut Vec<SchemaError>,
+    marks: &mut Marks,
+) {
+    mark(marks, "required", errs);
     for req in &schema.required {
         if !map.contains(req) {
             errs.push(SchemaError::new(
@@ -305,6 +356,7 @@ fn object_errors(map: &Map, instance: &Value, schema: &Schema, errs: &mut Vec<Sc
             ));
         }
     }
+    mark(marks, "maxProperties", errs);
     if let Some(max) = schema.max_properties.filter(|m| map.len() > *m) {
         let msg = if max == 0 {
             "is expected to be empty"
@@ -318,6 +370,27 @@ fn object_errors(map: &Map, instance: &Value, schema: &Schema, errs: &mut Vec<Sc
             instance,
         ));
     }
+    mark(marks, "minProperties", errs);
+    if let Some(min) = schema.min_properties.filter(|m| map.len() < *m) {
+        let msg = if min == 1 {
+            "should be non-empty"
+        } else {
+            "does not have enough properties"
+        };
+        errs.push(SchemaError::new(
+            "minProperties",
+            format!("{} {msg}", instance.py_repr()),
+            schema,
+            instance,
+        ));
+    }
+    mark(marks, "propertyNames", errs);
+    if let Some(sub) = &schema.property_names {
+        // Key errors carry no path: the key itself is the instance.
+        for k in map.keys() {
+            errs.extend(iter_errors(k, sub));
+        }
+    }
     let key_str = |k: &Value| k.py_str();
     let is_known = |k: &Value| {
         k.as_str()
@@ -330,6 +403,7 @@ fn object_errors(map: &Map, instance: &Value, schema: &Schema, errs: &mut Vec<Sc
             })
     };
     let extras: Vec<&(Value, Value)> = map.iter().filter(|(k, _)| !is_known(k)).collect();
+    mark(marks, "additionalProperties", errs);
     match &schema.additional {
         Additional::Allowed => {}
         Additional::Schema(sub) => {
@@ -372,11 +446,13 @@ fn object_errors(map: &Map, instance: &Value, schema: &Schema, errs: &mut Vec<Sc
         }
         Additional::Forbidden => {}
     }
+    mark(marks, "properties", errs);
     for (name, sub) in &schema.properties {
         if let Some(v) = map.get(name) {
             push_nested(errs, iter_errors(v, sub), PathElem::Key(name.to_string()));
         }
     }
+    mark(marks, "patternProperties", errs);
     for (_, re, sub) in &schema.pattern_properties {
         for (k, v) in map.iter() {
             if k.as_str().is_some_and(|s| re.is_match(s)) {
@@ -386,12 +462,20 @@ fn object_errors(map: &Map, instance: &Value, schema: &Schema, errs: &mut Vec<Sc
     }
 }
 
-fn array_errors(items: &[Value], instance: &Value, schema: &Schema, errs: &mut Vec<SchemaError>) {
+fn array_errors(
+    items: &[Value],
+    instance: &Value,
+    schema: &Schema,
+    errs: &mut Vec<SchemaError>,
+    marks: &mut Marks,
+) {
+    mark(marks, "items", errs);
     if let Some(sub) = &schema.items {
         for (i, item) in items.iter().enumerate() {
             push_nested(errs, iter_errors(item, sub), PathElem::Index(i));
         }
     }
+    mark(marks, "minItems", errs);
     if let Some(min) = schema.min_items.filter(|m| items.len() < *m) {
         let msg = if min == 1 {
             "should be non-empty"
@@ -405,6 +489,7 @@ fn array_errors(items: &[Value], instance: &Value, schema: &Schema, errs: &mut V
             instance,
         ));
     }
+    mark(marks, "maxItems", errs);
     if let Some(max) = schema.max_items.filter(|m| items.len() > *m) {
         let msg = if max == 0 {
             "is expected to be empty"
@@ -418,6 +503,7 @@ fn array_errors(items: &[Value], instance: &Value, schema: &Schema, errs: &mut V
             instance,
         ));
     }
+    mark(marks, "uniqueItems", errs);
     if schema.unique_items {
         let dup = items
             .iter()
@@ -499,90 +585,4 @@ fn push_nested(errs: &mut Vec<SchemaError>, nested: Vec<SchemaError>, elem: Path
         e.path.insert(0, elem.clone());
         errs.push(e);
     }
-}
-
-/// `jsonschema.exceptions.relevance`, as a comparison.
-fn relevance_cmp(a: &SchemaError, b: &SchemaError) -> Ordering {
-    let weak = |e: &SchemaError| matches!(e.validator, "anyOf" | "oneOf");
-    (b.path.len().cmp(&a.path.len()))
-        .then_with(|| path_cmp(&a.path, &b.path))
-        .then_with(|| (!weak(a)).cmp(&!weak(b)))
-        .then_with(|| (!a.matches_type).cmp(&!b.matches_type))
-}
-
-fn path_cmp(a: &[PathElem], b: &[PathElem]) -> Ordering {
-    for (x, y) in a.iter().zip(b) {
-        let o = match (x, y) {
-            (PathElem::Key(p), PathElem::Key(q)) => p.cmp(q),
-            (PathElem::Index(p), PathElem::Index(q)) => p.cmp(q),
-            (PathElem::Index(_), PathElem::Key(_)) => Ordering::Less,
-            (PathElem::Key(_), PathElem::Index(_)) => Ordering::Greater,
-        };
-        if o != Ordering::Equal {
-            return o;
-        }
-    }
-    a.len().cmp(&b.len())
-}
-
-/// `jsonschema.exceptions.best_match`; returns the error and its absolute path.
-pub fn best_match(errors: Vec<SchemaError>) -> Option<(SchemaError, Vec<PathElem>)> {
-    // `max` keeps the first of equal elements in Python; Rust's keeps the last.
-    let mut best: Option<SchemaError> = None;
-    for e in errors {
-        match &best {
-            Some(b) if relevance_cmp(&e, b) != Ordering::Greater => {}
-            _ => best = Some(e),
-        }
-    }
-    let mut best = best?;
-    let mut abs = best.path.clone();
-    while !best.context.is_empty() {
-        let mut ctx = std::mem::take(&mut best.context);
-        // A stable sort keeps the first of equal elements, as heapq.nsmallest does.
-        ctx.sort_by(relevance_cmp);
-        if ctx.len() >= 2 && relevance_cmp(&ctx[0], &ctx[1]) == Ordering::Equal {
-            best.context = ctx;
-            return Some((best, abs));
-        }
-        best = ctx.swap_remove(0);
-        abs.extend(best.path.iter().cloned());
-    }
-    Some((best, abs))
-}
-
-/// `ValidationError.json_path` for an absolute path.
-pub fn json_path(path: &[PathElem]) -> String {
-    let mut out = String::from("$");
-    for elem in path {
-        match elem {
-            PathElem::Index(i) => out.push_str(&format!("[{i}]")),
-            PathElem::Key(k)
-                if k.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
-                    && k.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_') =>
-            {
-                out.push('.');
-                out.push_str(k);
-            }
-            PathElem::Key(k) => {
-                out.push_str("['");
-                out.push_str(&k.replace('\\', "\\\\").replace('\'', "\\'"));
-                out.push_str("']");
-            }
-        }
-    }
-    out
-}
-
-/// What `Validator(schema).validate(obj)` raises: the first error in
-/// iteration order, then `best_match` into `anyOf`/`oneOf` context unless
-/// it is an `additionalProperties` error (which SkyPilot words itself).
-pub fn first_error(instance: &Value, schema: &Schema) -> Option<(SchemaError, Vec<PathElem>)> {
-    let mut first = iter_errors(instance, schema).into_iter().next()?;
-    if first.validator == "additionalProperties" {
-        first.direct = true;
-        let path = first.path.clone();
-        return Some((first, path));
-    }
-    best_match(vec![first])
 }

@@ -54,56 +54,56 @@ pub(crate) fn ty(types: &[&'static str]) -> Schema {
         ..Schema::default()
     }
 }
-fn string() -> Schema {
+pub(crate) fn string() -> Schema {
     ty(&["string"])
 }
-fn boolean() -> Schema {
+pub(crate) fn boolean() -> Schema {
     ty(&["boolean"])
 }
-fn integer() -> Schema {
+pub(crate) fn integer() -> Schema {
     ty(&["integer"])
 }
-fn number() -> Schema {
+pub(crate) fn number() -> Schema {
     ty(&["number"])
 }
-fn object() -> Schema {
+pub(crate) fn object() -> Schema {
     ty(&["object"])
 }
-fn with_min(mut s: Schema, m: f64) -> Schema {
+pub(crate) fn with_min(mut s: Schema, m: f64) -> Schema {
     s.minimum = Some(m);
     s
 }
-fn pattern(mut s: Schema, p: &str) -> Schema {
+pub(crate) fn pattern(mut s: Schema, p: &str) -> Schema {
     s.pattern = Some((p.to_string(), re(p)));
     s
 }
-fn any_of(options: Vec<Schema>) -> Schema {
+pub(crate) fn any_of(options: Vec<Schema>) -> Schema {
     Schema {
         any_of: options,
         ..Schema::default()
     }
 }
-fn one_of(options: Vec<Schema>) -> Schema {
+pub(crate) fn one_of(options: Vec<Schema>) -> Schema {
     Schema {
         one_of: options,
         ..Schema::default()
     }
 }
-fn array(items: Schema) -> Schema {
+pub(crate) fn array(items: Schema) -> Schema {
     Schema {
         types: vec!["array"],
         items: Some(Box::new(items)),
         ..Schema::default()
     }
 }
-fn ci_enum(values: &[&str]) -> Schema {
+pub(crate) fn ci_enum(values: &[&str]) -> Schema {
     Schema {
         types: vec!["string"],
         custom_enum: Some((values.iter().map(|s| s.to_string()).collect(), false)),
         ..Schema::default()
     }
 }
-fn strict_obj(props: Vec<(&'static str, Schema)>) -> Schema {
+pub(crate) fn strict_obj(props: Vec<(&'static str, Schema)>) -> Schema {
     Schema {
         types: vec!["object"],
         properties: props,
@@ -111,21 +111,21 @@ fn strict_obj(props: Vec<(&'static str, Schema)>) -> Schema {
         ..Schema::default()
     }
 }
-fn open_obj(props: Vec<(&'static str, Schema)>) -> Schema {
+pub(crate) fn open_obj(props: Vec<(&'static str, Schema)>) -> Schema {
     Schema {
         types: vec!["object"],
         properties: props,
         ..Schema::default()
     }
 }
-fn map_of(values: Schema) -> Schema {
+pub(crate) fn map_of(values: Schema) -> Schema {
     Schema {
         types: vec!["object"],
         additional: Additional::Schema(Box::new(values)),
         ..Schema::default()
     }
 }
-fn required(mut s: Schema, keys: &[&'static str]) -> Schema {
+pub(crate) fn required(mut s: Schema, keys: &[&'static str]) -> Schema {
     s.required = keys.to_vec();
     s
 }
@@ -145,7 +145,7 @@ fn infra_pattern() -> String {
     )
 }
 
-fn autostop_schema() -> Schema {
+pub(crate) fn autostop_schema() -> Schema {
     let mut time = pattern(string(), TIME_PATTERN);
     time.minimum = Some(0.0);
     any_of(vec![
@@ -161,7 +161,7 @@ fn autostop_schema() -> Schema {
     ])
 }
 
-fn hooks_schema() -> Schema {
+pub(crate) fn hooks_schema() -> Schema {
     let mut run = string();
     run.min_length = Some(1);
     run.max_length = Some(16 * 1024);
@@ -177,6 +177,8 @@ fn hooks_schema() -> Schema {
     });
     events.min_items = Some(1);
     events.unique_items = true;
+    // SkyPilot lists `minItems` and `uniqueItems` before `items`.
+    events.order = vec!["type", "minItems", "uniqueItems", "items"];
     let item = required(
         strict_obj(vec![
             ("run", run),
@@ -187,6 +189,7 @@ fn hooks_schema() -> Schema {
     );
     let mut hooks = array(item);
     hooks.max_items = Some(32);
+    hooks.order = vec!["type", "maxItems", "items"];
     hooks
 }
 
@@ -457,30 +460,10 @@ fn volume_mount() -> Schema {
     ])
 }
 
-/// The task-level `config:` block: overrideable config keys plus `hooks`.
-/// On the client unknown keys pass through (the server checks them).
+/// The task-level `config:` block: the overrideable part of the config
+/// schema plus `hooks` (built in `config::schema`).
 pub fn task_config() -> &'static Schema {
-    static S: OnceLock<Schema> = OnceLock::new();
-    S.get_or_init(|| {
-        open_obj(vec![
-            (
-                "docker",
-                open_obj(vec![(
-                    "run_options",
-                    any_of(vec![string(), array(string())]),
-                )]),
-            ),
-            ("nvidia_gpus", open_obj(vec![("disable_ecc", boolean())])),
-            ("kubernetes", object()),
-            ("ssh", object()),
-            ("azure", object()),
-            ("gcp", object()),
-            ("vast", object()),
-            ("slurm", object()),
-            ("active_workspace", string()),
-            ("hooks", hooks_schema()),
-        ])
-    })
+    crate::config::task_config_schema()
 }
 
 /// `get_task_schema()`.
