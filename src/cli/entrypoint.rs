@@ -6,11 +6,11 @@
 use crate::cli::CliError;
 use crate::cli::console::{Console, Style};
 use crate::cli::yaml_entry;
-use crate::spec::dag::{self, DagSpec, Notice};
-use crate::spec::job_group;
 use crate::error::{Error, ErrorKind, Result};
+use crate::spec::dag::{self, DagSpec, Notice};
 use crate::spec::docker_login::{check as docker_login_valid, has_docker_image};
 use crate::spec::infra::{Cloud, InfraInfo};
+use crate::spec::job_group;
 use crate::spec::{ResourceGroup, Resources, Task};
 use crate::yaml::{Map, Value, py_parse_int, py_str_repr};
 
@@ -344,7 +344,8 @@ pub fn make_task_or_dag(
         if job_group::is_job_group_yaml(&entrypoint)? {
             console.echo(&[("Detected Job Group YAML", Style::Cyan)], true);
             let mut log = Vec::new();
-            let loaded = job_group::load_job_group_yaml(&entrypoint, &req.env, &req.secret, &mut log);
+            let loaded =
+                job_group::load_job_group_yaml(&entrypoint, &req.env, &req.secret, &mut log);
             // SkyPilot logs while loading, so notices show even on failure.
             for notice in log {
                 match notice {

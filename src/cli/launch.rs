@@ -12,7 +12,7 @@ use crate::cli::command_args::{ExecArgs, LaunchArgs, NO_D_FLAG, TaskCommandOptio
 use crate::cli::console::{Console, Style};
 use crate::cli::entrypoint::{Built, TaskRequest, handle_infra, make_task_or_dag};
 use crate::cli::task_options::TaskOptions;
-use crate::config::validate::compose_cli_config;
+use crate::config::validate::compose_click_config;
 use crate::spec::Task;
 use crate::yaml::Map;
 
@@ -108,17 +108,19 @@ fn request(
 fn config_hook(config: &[String], workspace: Option<&str>) -> Result<Option<Map>, CliError> {
     let env = crate::config::load::Env::process();
     let bad = |e: crate::Error| match e.kind {
-        crate::ErrorKind::Value => CliError::usage(format!("Invalid value for '--config': {}", e.message)),
+        crate::ErrorKind::Value => {
+            CliError::usage(format!("Invalid value for '--config': {}", e.message))
+        }
         _ => CliError::Task(e),
     };
     if let Some(w) = workspace {
-        let parsed = compose_cli_config(&env, &[format!("active_workspace={w}")])?;
+        let parsed = compose_click_config(&env, &[format!("active_workspace={w}")])?;
         crate::config::state::apply(&env, &parsed)?;
     }
     if config.is_empty() {
         return Ok(None);
     }
-    let parsed = compose_cli_config(&env, config).map_err(bad)?;
+    let parsed = compose_click_config(&env, config).map_err(bad)?;
     crate::config::state::apply(&env, &parsed)?;
     Ok(Some(parsed))
 }

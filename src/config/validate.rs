@@ -177,8 +177,18 @@ pub fn py_regex_error(pattern: &str) -> Option<String> {
 }
 
 /// `_compose_cli_config`: the `--config` values (one config file, or
-/// `key.path=value` pairs) as a checked config.
+/// `key.path=value` pairs) as a checked config; `args` came as a list.
 pub fn compose_cli_config(env: &Env, args: &[String]) -> Result<Map> {
+    compose(env, args, false)
+}
+
+/// `compose_cli_config` for click's `--config` values, which arrive as a
+/// tuple (and are named so in the error).
+pub fn compose_click_config(env: &Env, args: &[String]) -> Result<Map> {
+    compose(env, args, true)
+}
+
+fn compose(env: &Env, args: &[String], tuple: bool) -> Result<Map> {
     let Some(first) = args.first() else {
         return Ok(Map::new());
     };
@@ -188,10 +198,17 @@ pub fn compose_cli_config(env: &Env, args: &[String]) -> Result<Map> {
             return e;
         }
         let list = Value::Seq(args.iter().map(|a| Value::from(a.as_str())).collect());
+        let shown = match (tuple, args.len()) {
+            (false, _) => list.py_repr(),
+            (true, 1) => format!("({},)", Value::from(first.as_str()).py_repr()),
+            (true, _) => format!(
+                "({})",
+                list.py_repr().trim_start_matches('[').trim_end_matches(']')
+            ),
+        };
         Error::value(format!(
             "Invalid config override: {}. Check if config file exists or if the dotlist is formatted as: key1=value1,key2=value2.\nDetails: {}",
-            list.py_repr(),
-            e.message
+            shown, e.message
         ))
     };
     let path = env.expanduser(first);

@@ -85,14 +85,3 @@ pub fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
         obj.get_type().name()?
     )))
 }
-
-/// Keyword arguments into a [`Map`] (string keys in call order).
-pub fn kwargs_to_map(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Map> {
-    let mut m = Map::new();
-    if let Some(kw) = kwargs {
-        for (k, v) in kw.iter() {
-            m.0.push((Value::Str(k.extract::<String>()?), from_py(&v)?));
-        }
-    }
-    Ok(m)
-}

@@ -7,7 +7,10 @@ mod convert;
 mod dag;
 mod errors;
 mod resources;
+mod status;
+mod storage;
 mod task;
+mod task_args;
 
 use pyo3::prelude::*;
 
@@ -33,6 +36,16 @@ fn sky_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", crate::VERSION)?;
     m.add_class::<resources::PyResources>()?;
     m.add_class::<task::PyTask>()?;
+    m.add_class::<storage::PyStorage>()?;
+    m.add_function(wrap_pyfunction!(status::status_colored_str, m)?)?;
+    m.add_function(wrap_pyfunction!(status::status_group, m)?)?;
+    m.add_function(wrap_pyfunction!(status::status_members, m)?)?;
+    m.add_function(wrap_pyfunction!(storage::store_prefix, m)?)?;
+    m.add_function(wrap_pyfunction!(storage::store_to_cloud, m)?)?;
+    m.add_function(wrap_pyfunction!(storage::store_from_cloud, m)?)?;
+    m.add_function(wrap_pyfunction!(storage::store_by_prefix, m)?)?;
+    m.add_function(wrap_pyfunction!(storage::merge_mount_cached_config, m)?)?;
+    m.add_function(wrap_pyfunction!(storage::mount_cached_rclone_flags, m)?)?;
     m.add_function(wrap_pyfunction!(load_yaml_all, m)?)?;
     m.add_function(wrap_pyfunction!(cli_main, m)?)?;
     m.add_function(wrap_pyfunction!(dag::load_dag_yaml, m)?)?;

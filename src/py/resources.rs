@@ -3,7 +3,7 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
-use super::convert::{from_py, kwargs_to_map, map_to_py, to_py};
+use super::convert::{from_py, map_to_py, to_py};
 use super::errors::IntoPy;
 use crate::spec::Resources;
 use crate::spec::resources::{DEFAULT_DISK_SIZE_GB, POSITIONAL_ARGS, RESOURCE_ARGS};
@@ -114,8 +114,8 @@ impl PyResources {
 
     #[pyo3(signature = (**overrides))]
     fn copy(&self, py: Python<'_>, overrides: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
-        let over = kwargs_to_map(overrides)?;
-        let inner = py.detach(|| self.inner.copy_with(&over)).py()?;
+        let over = collect_args(&PyTuple::empty(py), overrides)?;
+        let inner = py.detach(|| self.inner.copy(&over)).py()?;
         Ok(PyResources { inner })
     }
 

@@ -1,14 +1,15 @@
 //! `sky.Task`: a wrapper around [`crate::spec::Task`]. Python-only parts
 //! (the dag context, time estimators) live in `python/sky/task.py`.
 
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PySet, PyTuple};
+use pyo3::types::{PyDict, PyList, PySet};
 
 use super::convert::{from_py, map_to_py, to_py};
 use super::errors::IntoPy;
 use super::resources::{PyResources, group_to_py};
-use crate::spec::resources_yaml::{ResourceGroup, from_yaml_config as resources_from_yaml};
+use super::task_args::{
+    command, group_from_py, overrides, resources_list, storage_dict, storage_specs, str_pairs,
+};
 use crate::spec::task::Task;
 use crate::spec::task_dump::redact_task_yaml;
 use crate::yaml::{self, Map, Value};
@@ -17,82 +18,12 @@ use crate::yaml::{self, Map, Value};
 #[pyclass(module = "sky", name = "Task", subclass)]
 pub struct PyTask {
     pub inner: Task,
-    best_resources: Option<Py<PyAny>>,
-}
-
-fn joined(v: Option<&Bound<'_, PyAny>>) -> PyResult<Option<String>> {
-    let Some(v) = v.filter(|v| !v.is_none()) else {
-        return Ok(None);
-    };
-    if let Ok(list) = v.cast::<PyList>() {
-        let parts: Vec<String> = list
-            .iter()
-            .map(|i| i.extract::<String>())
-            .collect::<PyResult<_>>()?;
-        return Ok(Some(parts.join("\n")));
-    }
-    Ok(Some(v.extract::<String>()?))
-}
-
-/// Accepts a `Resources`, a list (ordered) or a set (any of), or a dict.
-pub fn group_from_py(obj: &Bound<'_, PyAny>) -> PyResult<ResourceGroup> {
-    if let Ok(r) = obj.cast::<PyResources>() {
-        return Ok(ResourceGroup::AnyOf(vec![r.get().inner.clone()]));
-    }
-    if obj.cast::<PyDict>().is_ok() {
-        let v = from_py(obj)?;
-        return resources_from_yaml(Some(&v)).py();
-    }
-    let ordered = obj.cast::<PyList>().is_ok() || obj.cast::<PyTuple>().is_ok();
-    let mut items = Vec::new();
-    for item in obj.try_iter()? {
-        let item = item?;
-        let r = item.cast::<PyResources>().map_err(|_| {
-            PyValueError::new_err(
-                "resources must be a Resources, a list or set of Resources, or a dict",
-            )
-        })?;
-        items.push(r.get().inner.clone());
-    }
-    Ok(if ordered {
-        ResourceGroup::Ordered(items)
-    } else {
-        ResourceGroup::AnyOf(items)
-    })
-}
-
-fn str_pairs(obj: Option<&Bound<'_, PyAny>>) -> PyResult<(Vec<(Value, Value)>, bool)> {
-    let Some(obj) = obj.filter(|o| !o.is_none()) else {
-        return Ok((Vec::new(), false));
-    };
-    if let Ok(d) = obj.cast::<PyDict>() {
-        let pairs = d
-            .iter()
-            .map(|(k, v)| Ok((from_py(&k)?, from_py(&v)?)))
-            .collect::<PyResult<_>>()?;
-        return Ok((pairs, false));
-    }
-    if obj.cast::<PyList>().is_ok() || obj.cast::<PyTuple>().is_ok() {
-        let mut pairs = Vec::new();
-        for item in obj.try_iter()? {
-            let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
-            pairs.push((from_py(&k)?, from_py(&v)?));
-        }
-        return Ok((pairs, true));
-    }
-    Err(PyValueError::new_err(format!(
-        "envs must be List[Tuple[str, str]] or Dict[str, str]: {}",
-        obj.repr()?
-    )))
-}
-
-fn overrides(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<(String, Option<String>)>> {
-    let Some(obj) = obj.filter(|o| !o.is_none()) else {
-        return Ok(Vec::new());
-    };
-    obj.try_iter()?
-        .map(|i| i?.extract::<(String, Option<String>)>())
-        .collect()
+    pub(super) best_resources: Option<Py<PyAny>>,
+    /// A non-string `run` (a command generator), kept as given.
+    pub(super) run_generator: Option<Py<PyAny>>,
+    /// `{mount path: Storage}`: the dict `set_storage_mounts` was given, so
+    /// later changes to it or its `Storage` objects are seen.
+    pub(super) storage_mounts: Py<PyDict>,
 }
 
 #[pymethods]
@@ -104,6 +35,7 @@ impl PyTask {
         _metadata=None, _user_specified_yaml=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
+        py: Python<'_>,
         name: Option<String>,
         setup: Option<&Bound<'_, PyAny>>,
         run: Option<&Bound<'_, PyAny>>,
@@ -124,16 +56,10 @@ impl PyTask {
         _metadata: Option<&Bound<'_, PyAny>>,
         _user_specified_yaml: Option<String>,
     ) -> PyResult<Self> {
-        let _ = (
-            docker_image,
-            blocked_resources,
-            storage_mounts,
-            _volume_mounts,
-        );
+        let _ = _volume_mounts;
         let mut t = Task::new();
         t.name = name;
-        t.setup = joined(setup)?;
-        t.run = joined(run)?;
+        t.setup = command(setup, true)?.unwrap_or_default();
         if let Some(e) = envs.filter(|e| !e.is_none()) {
             t.envs = from_py(e)?.as_map().cloned().unwrap_or_default();
         }
@@ -141,12 +67,17 @@ impl PyTask {
             t.secrets = from_py(s)?.as_map().cloned().unwrap_or_default();
         }
         t.workdir = workdir.map(from_py).transpose()?.filter(|w| !w.is_null());
+        t.docker_image = docker_image.filter(|d| !d.is_empty());
         t.set_num_nodes(num_nodes.map(from_py).transpose()?).py()?;
         if let Some(v) = volumes.filter(|v| !v.is_none()) {
             t.volumes = from_py(v)?.as_map().cloned().unwrap_or_default();
         }
         t.event_callback = event_callback;
         t.api_server_access = api_server_access;
+        t.blocked_resources = blocked_resources
+            .filter(|b| !b.is_none())
+            .map(resources_list)
+            .transpose()?;
         t.file_mounts_mapping = _file_mounts_mapping
             .map(from_py)
             .transpose()?
@@ -158,25 +89,29 @@ impl PyTask {
         if let Some(r) = resources.filter(|r| !r.is_none()) {
             t.set_resources(group_from_py(r)?).py()?;
         }
-        if let Some(fm) = file_mounts.filter(|f| !f.is_none()) {
-            t.file_mounts = from_py(fm)?.as_map().cloned();
+        let mut task = PyTask::wrap(py, t)?;
+        task.set_run_value(py, run, true)?;
+        if let Some(sm) = storage_mounts.filter(|s| !s.is_none()) {
+            task.set_storage(py, Some(sm.cast::<PyDict>()?))?;
         }
-        Ok(PyTask {
-            inner: t,
-            best_resources: None,
-        })
+        if let Some(fm) = file_mounts.filter(|f| !f.is_none()) {
+            task.inner.file_mounts = from_py(fm)?.as_map().cloned();
+        }
+        Ok(task)
     }
 
     /// Replaces this task's fields with those parsed from YAML text (the
     /// Python-side `from_yaml*` constructors build the object first so the
     /// dag context sees it).
     fn _load_yaml_str(&mut self, py: Python<'_>, text: String) -> PyResult<()> {
-        self.inner = py.detach(|| Task::from_yaml_str(&text)).py()?;
+        let inner = py.detach(|| Task::from_yaml_str(&text)).py()?;
+        self.replace(py, inner)?;
         Ok(())
     }
 
     fn _load_yaml(&mut self, py: Python<'_>, path: String) -> PyResult<()> {
-        self.inner = py.detach(|| Task::from_yaml(&path)).py()?;
+        let inner = py.detach(|| Task::from_yaml(&path)).py()?;
+        self.replace(py, inner)?;
         Ok(())
     }
 
@@ -199,39 +134,58 @@ impl PyTask {
             }
         };
         let (envs, secrets) = (overrides(env_overrides)?, overrides(secrets_overrides)?);
-        self.inner = py
+        let inner = py
             .detach(|| Task::from_yaml_config(map, &envs, &secrets))
             .py()?;
+        // SkyPilot pops every key it reads from the caller's dict.
+        if let Ok(d) = config.cast::<PyDict>() {
+            d.clear();
+        }
+        self.replace(py, inner)?;
         Ok(())
     }
 
     /// Takes another task's fields (`Task.__deepcopy__` makes the new
-    /// object without `__init__`, so no dag context sees it).
-    fn _copy_core_from(&mut self, py: Python<'_>, other: PyRef<'_, PyTask>) {
-        self.inner = other.inner.clone();
+    /// object without `__init__`, so no dag context sees it). Storage
+    /// mounts become new `Storage` objects, as a deep copy makes them.
+    fn _copy_core_from(&mut self, py: Python<'_>, other: PyRef<'_, PyTask>) -> PyResult<()> {
+        let mut inner = other.inner.clone();
+        inner.storage_mounts = storage_specs(other.storage_mounts.bind(py))?;
+        self.storage_mounts = storage_dict(py, &inner.storage_mounts)?.unbind();
+        self.inner = inner;
         self.best_resources = other.best_resources.as_ref().map(|b| b.clone_ref(py));
+        self.run_generator = other.run_generator.as_ref().map(|g| g.clone_ref(py));
+        Ok(())
     }
 
+    // `&mut self`: the storage mounts are refreshed from Python first.
+    #[allow(clippy::wrong_self_convention)]
     #[pyo3(signature = (use_user_specified_yaml=false))]
     fn to_yaml_config<'py>(
-        &self,
+        &mut self,
         py: Python<'py>,
         use_user_specified_yaml: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
-        if use_user_specified_yaml {
-            let Some(text) = &self.inner.user_specified_yaml else {
-                return map_to_py(py, &self.inner.to_yaml_config(true));
-            };
-            let mut config = yaml::load(text)
-                .map_err(crate::Error::from)
-                .py()?
-                .as_map()
-                .cloned()
-                .unwrap_or_default();
-            redact_task_yaml(&mut config);
-            return map_to_py(py, &config);
+        self.sync_storage(py)?;
+        let config = match (&self.inner.user_specified_yaml, use_user_specified_yaml) {
+            (Some(text), true) => {
+                let mut config = yaml::load(text)
+                    .map_err(crate::Error::from)
+                    .py()?
+                    .as_map()
+                    .cloned()
+                    .unwrap_or_default();
+                redact_task_yaml(&mut config);
+                return map_to_py(py, &config);
+            }
+            (None, true) => self.inner.to_yaml_config(true),
+            (_, false) => self.inner.to_yaml_config(false),
+        };
+        let d = map_to_py(py, &config)?;
+        if let Some(g) = &self.run_generator {
+            d.set_item("run", g.bind(py))?;
         }
-        map_to_py(py, &self.inner.to_yaml_config(false))
+        Ok(d)
     }
 
     fn set_resources<'py>(
@@ -239,7 +193,10 @@ impl PyTask {
         resources: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, Self>> {
         let group = group_from_py(resources)?;
-        slf.borrow_mut().inner.set_resources(group).py()?;
+        let mut me = slf.borrow_mut();
+        me.sync_storage(slf.py())?;
+        me.inner.set_resources(group).py()?;
+        drop(me);
         Ok(slf)
     }
 
@@ -276,25 +233,11 @@ impl PyTask {
             .map(from_py)
             .transpose()?
             .and_then(|v| v.as_map().cloned());
-        if let Some(fm) = &fm {
-            for (dst, src) in fm.iter() {
-                for p in [dst.py_str(), src.py_str()] {
-                    if p.ends_with('/') {
-                        return Err(PyValueError::new_err(format!(
-                            "Mount paths cannot end with a slash (try \"{}\" or \"{}\"). Found target={} source={}",
-                            p.trim_end_matches('/'),
-                            p.trim_end_matches('/'),
-                            dst.py_str(),
-                            src.py_str()
-                        )));
-                    }
-                }
-            }
-        }
         slf.borrow_mut().inner.file_mounts = fm;
         Ok(slf)
     }
 
+    /// Adds mounts, then expands and checks them all.
     fn update_file_mounts<'py>(
         slf: Bound<'py, Self>,
         file_mounts: &Bound<'py, PyAny>,
@@ -306,7 +249,32 @@ impl PyTask {
             for (k, v) in add.iter() {
                 fm.insert(k.clone(), v.clone());
             }
+            me.inner.expand_and_validate_file_mounts().py()?;
         }
+        Ok(slf)
+    }
+
+    #[pyo3(signature = (storage_mounts))]
+    fn set_storage_mounts<'py>(
+        slf: Bound<'py, Self>,
+        storage_mounts: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, Self>> {
+        slf.borrow_mut().set_storage(slf.py(), storage_mounts)?;
+        Ok(slf)
+    }
+
+    /// Merges into the current mounts dict (`dict.update`), then sets it.
+    fn update_storage_mounts<'py>(
+        slf: Bound<'py, Self>,
+        storage_mounts: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, Self>> {
+        let Some(add) = storage_mounts.filter(|d| !d.is_empty()) else {
+            return Ok(slf);
+        };
+        let current = slf.borrow().storage_mounts.clone_ref(slf.py());
+        current.bind(slf.py()).update(add.as_mapping())?;
+        slf.borrow_mut()
+            .set_storage(slf.py(), Some(current.bind(slf.py())))?;
         Ok(slf)
     }
 
@@ -332,15 +300,103 @@ impl PyTask {
     }
 
     fn validate_name(&self) -> PyResult<()> {
-        if let Some(n) = &self.inner.name {
-            if !crate::spec::task_name::is_valid_task_name(n) {
-                return Err(PyValueError::new_err(format!(
-                    "Invalid task name {n}. Valid task names should consist of alphanumeric characters, dashes, dots, \
-                     and underscores, and start with a letter or a digit."
-                )));
-            }
+        self.inner.validate_name().py()
+    }
+
+    fn validate_run(&self) -> PyResult<()> {
+        self.inner.validate_run().py()
+    }
+
+    fn expand_and_validate_workdir(&mut self) -> PyResult<()> {
+        self.inner.expand_and_validate_workdir().py()
+    }
+
+    fn expand_and_validate_file_mounts(&mut self) -> PyResult<()> {
+        self.inner.expand_and_validate_file_mounts().py()
+    }
+
+    /// The name/run/workdir/file-mount part of `validate()`.
+    fn _validate_spec(&mut self, skip_file_mounts: bool, skip_workdir: bool) -> PyResult<()> {
+        self.inner.validate(skip_file_mounts, skip_workdir).py()
+    }
+
+    fn set_volumes(&mut self, volumes: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.inner.volumes = from_py(volumes)?.as_map().cloned().unwrap_or_default();
+        Ok(())
+    }
+
+    fn update_volumes(&mut self, volumes: &Bound<'_, PyAny>) -> PyResult<()> {
+        for (k, v) in from_py(volumes)?.as_map().cloned().unwrap_or_default().0 {
+            self.inner.volumes.insert(k, v);
         }
         Ok(())
+    }
+
+    /// `(name, mount_path, scope_override)` of each managed secret.
+    fn _managed_secret_refs(&self) -> Vec<(String, Option<String>, Option<String>)> {
+        self.inner
+            .secret_refs
+            .iter()
+            .map(|r| (r.name.clone(), r.mount_path.clone(), r.scope.clone()))
+            .collect()
+    }
+
+    fn get_resource_config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        map_to_py(py, &self.inner.get_resource_config())
+    }
+
+    fn get_local_to_remote_file_mounts(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        to_py(
+            py,
+            &self
+                .inner
+                .local_to_remote_file_mounts()
+                .map_or(Value::Null, Value::Map),
+        )
+    }
+
+    fn get_cloud_to_remote_file_mounts(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        to_py(
+            py,
+            &self
+                .inner
+                .cloud_to_remote_file_mounts()
+                .map_or(Value::Null, Value::Map),
+        )
+    }
+
+    fn update_workdir<'py>(
+        slf: Bound<'py, Self>,
+        workdir: Option<String>,
+        git_url: Option<String>,
+        git_ref: Option<String>,
+    ) -> PyResult<Bound<'py, Self>> {
+        slf.borrow_mut().inner.update_workdir(
+            workdir.as_deref(),
+            git_url.as_deref(),
+            git_ref.as_deref(),
+        );
+        Ok(slf)
+    }
+
+    fn set_inputs<'py>(
+        slf: Bound<'py, Self>,
+        inputs: String,
+        estimated_size_gigabytes: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, Self>> {
+        let size = from_py(estimated_size_gigabytes)?;
+        slf.borrow_mut().inner.inputs = Some((inputs, size));
+        Ok(slf)
+    }
+
+    fn set_outputs<'py>(
+        slf: Bound<'py, Self>,
+        outputs: String,
+        estimated_size_gigabytes: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, Self>> {
+        let size = from_py(estimated_size_gigabytes)?;
+        slf.borrow_mut().inner.outputs = Some((outputs, size));
+        Ok(slf)
     }
 
     fn __repr__(&self) -> String {
@@ -356,12 +412,16 @@ impl PyTask {
         self.inner.name = v;
     }
     #[getter]
-    fn get_run(&self) -> Option<String> {
-        self.inner.run.clone()
+    fn get_run(&self, py: Python<'_>) -> Py<PyAny> {
+        match (&self.run_generator, &self.inner.run) {
+            (Some(g), _) => g.clone_ref(py),
+            (None, Some(r)) => pyo3::types::PyString::new(py, r).into_any().unbind(),
+            (None, None) => py.None(),
+        }
     }
     #[setter]
-    fn set_run(&mut self, v: Option<String>) {
-        self.inner.run = v;
+    fn set_run(&mut self, py: Python<'_>, v: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        self.set_run_value(py, v, false)
     }
     #[getter]
     fn get_setup(&self) -> Option<String> {
@@ -463,6 +523,67 @@ impl PyTask {
     #[getter]
     fn outputs(&self) -> Option<String> {
         self.inner.outputs.as_ref().map(|(k, _)| k.clone())
+    }
+    #[getter]
+    fn estimated_inputs_size_gigabytes(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        to_py(
+            py,
+            self.inner.inputs.as_ref().map_or(&Value::Null, |(_, v)| v),
+        )
+    }
+    #[getter]
+    fn estimated_outputs_size_gigabytes(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        to_py(
+            py,
+            self.inner.outputs.as_ref().map_or(&Value::Null, |(_, v)| v),
+        )
+    }
+    #[getter]
+    fn get_storage_mounts(&self, py: Python<'_>) -> Py<PyDict> {
+        self.storage_mounts.clone_ref(py)
+    }
+    #[setter(storage_mounts)]
+    fn set_storage_mounts_attr(&mut self, v: Bound<'_, PyDict>) {
+        self.storage_mounts = v.unbind();
+    }
+    #[getter]
+    fn file_mounts_mapping(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        to_py(
+            py,
+            self.inner
+                .file_mounts_mapping
+                .as_ref()
+                .unwrap_or(&Value::Null),
+        )
+    }
+    #[getter]
+    fn volume_mounts(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let mounts = self
+            .inner
+            .volume_mounts
+            .clone()
+            .map_or(Value::Null, Value::Seq);
+        to_py(py, &mounts)
+    }
+    #[getter]
+    fn docker_image(&self) -> String {
+        self.inner
+            .docker_image
+            .clone()
+            .unwrap_or_else(|| "gpuci/miniforge-cuda:11.4-devel-ubuntu18.04".into())
+    }
+    #[getter]
+    fn blocked_resources(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        match &self.inner.blocked_resources {
+            None => Ok(py.None()),
+            Some(rs) => {
+                let items: Vec<Py<PyResources>> = rs
+                    .iter()
+                    .map(|r| Py::new(py, PyResources { inner: r.clone() }))
+                    .collect::<PyResult<_>>()?;
+                Ok(PyList::new(py, items)?.into_any().unbind())
+            }
+        }
     }
     #[getter]
     fn get_best_resources(&self, py: Python<'_>) -> Py<PyAny> {

@@ -34,6 +34,14 @@ impl ResourceGroup {
     pub fn is_ordered(&self) -> bool {
         matches!(self, ResourceGroup::Ordered(_))
     }
+    /// Python's `repr()` of the `list` or `set` of `Resources`.
+    pub fn py_repr(&self) -> String {
+        let parts: Vec<String> = self.items().iter().map(Resources::repr).collect();
+        match self {
+            ResourceGroup::Ordered(_) => format!("[{}]", parts.join(", ")),
+            ResourceGroup::AnyOf(_) => format!("{{{}}}", parts.join(", ")),
+        }
+    }
 }
 
 impl Default for ResourceGroup {

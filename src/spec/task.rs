@@ -2,6 +2,10 @@
 //! printed back exactly as SkyPilot's `Task.to_yaml_config` does.
 
 use crate::error::{Error, Result};
+use crate::spec::Resources;
+use crate::spec::paths::expanduser;
+/// `os.path.expanduser` (kept under this name for existing callers).
+pub use crate::spec::paths::expanduser as expand_user;
 use crate::spec::resources_yaml::{
     ResourceGroup, from_yaml_config as resources_from_yaml, validate_schema,
 };
@@ -24,6 +28,9 @@ pub struct Task {
     pub name: Option<String>,
     pub setup: Option<String>,
     pub run: Option<String>,
+    /// Set when `run` is a command generator (a Python callable the binding
+    /// keeps): the repr of its type, for `validate_run`'s message.
+    pub run_generator: Option<String>,
     /// A path string or `{url, ref}`.
     pub workdir: Option<Value>,
     pub num_nodes: i64,
@@ -41,8 +48,14 @@ pub struct Task {
     pub metadata: Map,
     pub resources: ResourceGroup,
     pub service: Option<ServiceSpec>,
+    /// `(inputs, estimated_inputs_size_gigabytes)`.
     pub inputs: Option<(String, Value)>,
+    /// `(outputs, estimated_outputs_size_gigabytes)`.
     pub outputs: Option<(String, Value)>,
+    /// `docker_image` as given (the getter applies SkyPilot's default).
+    pub docker_image: Option<String>,
+    /// Resources this task must not run on (`blocked_resources`).
+    pub blocked_resources: Option<Vec<Resources>>,
     /// The YAML text the task came from, if any.
     pub user_specified_yaml: Option<String>,
 }
@@ -343,6 +356,7 @@ impl Task {
             }
         }
         let mut volumes_for_resources: Vec<Value> = Vec::new();
+        let mut storage_mounts = Vec::new();
         if let Some(Value::Map(fm)) = config.pop("file_mounts") {
             let mut copy_mounts = Map::new();
             for (dst, src) in fm.iter() {
@@ -372,10 +386,12 @@ impl Task {
                     }
                     Value::Map(_) => {
                         let storage = StorageSpec::from_yaml_config(src).map_err(|mut e| {
-                            e.message = e.message.replace("<destination_path>", &dst);
+                            if e.kind == crate::ErrorKind::StorageSource {
+                                e.message = e.message.replace("<destination_path>", &dst);
+                            }
                             e
                         })?;
-                        task.storage_mounts.push((dst, storage));
+                        storage_mounts.push((dst, storage));
                     }
                     other => {
                         return Err(Error::value(format!(
@@ -387,6 +403,7 @@ impl Task {
             }
             task.file_mounts = Some(copy_mounts);
         }
+        task.set_storage_mounts(Some(storage_mounts))?;
         for (key, slot) in [("inputs", &mut task.inputs), ("outputs", &mut task.outputs)] {
             if let Some(Value::Map(m)) = config.pop(key) {
                 if m.len() != 1 {
@@ -482,6 +499,15 @@ impl Task {
 
     /// `set_resources`, including `_requires_fuse` for mountable storage.
     pub fn set_resources(&mut self, mut group: ResourceGroup) -> Result<()> {
+        let mut priorities = group.items().iter().filter_map(|r| r.priority);
+        if let Some(first) = priorities.next()
+            && priorities.any(|p| p != first)
+        {
+            return Err(Error::value(format!(
+                "Priority is not consistent across resources: {}",
+                group.py_repr()
+            )));
+        }
         crate::spec::docker_login::apply(group.items_mut(), &self.envs, &self.secrets)?;
         if self.storage_mounts.iter().any(|(_, s)| s.is_mountable()) {
             for r in group.items_mut() {
@@ -495,7 +521,7 @@ impl Task {
 
 /// Reads a task file (with `~` expanded), naming the path on failure.
 pub fn read_text(path: &str) -> Result<String> {
-    let expanded = expand_user(path);
+    let expanded = expanduser(path);
     std::fs::read_to_string(&expanded).map_err(|e| {
         let kind = if e.kind() == std::io::ErrorKind::NotFound {
             crate::ErrorKind::FileNotFound
@@ -512,14 +538,4 @@ pub fn read_text(path: &str) -> Result<String> {
             ),
         )
     })
-}
-
-/// `os.path.expanduser` for `~` and `~/...`.
-pub fn expand_user(path: &str) -> String {
-    match (path.strip_prefix('~'), std::env::var("HOME")) {
-        (Some(rest), Ok(home)) if rest.is_empty() || rest.starts_with('/') => {
-            format!("{home}{rest}")
-        }
-        _ => path.to_string(),
-    }
 }

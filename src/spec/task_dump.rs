@@ -49,6 +49,9 @@ impl Task {
         }
         if let Some(r) = &self.run {
             c.insert("run", r.as_str());
+        } else if self.run_generator.is_some() {
+            // The binding puts the generator object in this slot.
+            c.insert("run", Value::Null);
         }
         if !self.envs.is_empty() {
             c.insert("envs", Value::Map(self.envs.clone()));
@@ -84,16 +87,52 @@ impl Task {
         if items.len() == 1 {
             return Value::Map(items[0].to_yaml_config(redact_secrets));
         }
-        let key = if self.resources.is_ordered() {
-            "ordered"
-        } else {
-            "any_of"
-        };
         let list = items
             .iter()
             .map(|r| Value::Map(r.to_yaml_config(redact_secrets)))
             .collect();
-        Value::Map(Map(vec![(Value::from(key), Value::Seq(list))]))
+        Value::Map(Map(vec![(Value::from(self.group_key()), Value::Seq(list))]))
+    }
+
+    fn group_key(&self) -> &'static str {
+        if self.resources.is_ordered() {
+            "ordered"
+        } else {
+            "any_of"
+        }
+    }
+
+    /// `get_resource_config()`: like the `resources:` printout, with the
+    /// fields every candidate shares moved up front
+    /// (`_factor_out_common_resource_fields`).
+    pub fn get_resource_config(&self) -> Map {
+        let items = self.resources.items();
+        let mut configs: Vec<Map> = items.iter().map(|r| r.to_yaml_config(false)).collect();
+        if configs.len() <= 1 {
+            return configs.pop().unwrap_or_default();
+        }
+        // Keys of later candidates that differ from the first are dropped;
+        // keys only the first has stay (as SkyPilot does).
+        let mut common = configs[0].clone();
+        for config in &configs[1..] {
+            for (k, v) in config.iter() {
+                if common.get_value(k).is_some_and(|c| c != v) {
+                    common.0.retain(|(ck, _)| ck != k);
+                }
+            }
+        }
+        let mut empty = 0;
+        for config in configs.iter_mut() {
+            config.0.retain(|(k, _)| common.get_value(k).is_none());
+            empty += usize::from(config.is_empty());
+        }
+        if empty < configs.len() {
+            common.insert(
+                self.group_key(),
+                Value::Seq(configs.into_iter().map(Value::Map).collect()),
+            );
+        }
+        common
     }
 
     fn secrets_config(&self, c: &mut Map, redact: bool) {
@@ -176,6 +215,7 @@ impl Task {
     /// `repr(task)`.
     pub fn repr(&self) -> String {
         let run = match &self.run {
+            None if self.run_generator.is_some() => "run=<fn>".to_string(),
             Some(r) => {
                 let msg = r.replace('\n', "\\n");
                 if msg.chars().count() > 20 {

@@ -58,7 +58,7 @@ impl Task {
     pub fn set_resources_override(&mut self, overrides: &Map) -> Result<()> {
         let mut group = self.resources.clone();
         for r in group.items_mut().iter_mut() {
-            *r = r.copy_with(overrides)?;
+            *r = r.copy(overrides)?;
         }
         self.set_resources(group)
     }

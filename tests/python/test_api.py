@@ -6,8 +6,9 @@ import pytest
 
 import sky
 
-CASES = json.loads((pathlib.Path(__file__).parent.parent / 'fixtures' /
-                    'corpus' / 'expected' / '_api.json').read_text())['cases']
+_EXPECTED = pathlib.Path(__file__).parent.parent / 'fixtures' / 'corpus' / 'expected'
+CASES = [c for f in ('_api.json', '_api2.json')
+         for c in json.loads((_EXPECTED / f).read_text())['cases']]
 
 
 def _jsonable(v):
@@ -20,12 +21,8 @@ def _jsonable(v):
     return v
 
 
-# Cases stix does not match yet (issue 2 notes); strict, so a fix shows up.
+# Cases stix does not match yet; strict, so a fix shows up.
 KNOWN_GAPS = {
-    'res_copy_infra', 'res_copy_bad_kw', 'task_name_validate_message',
-    'task_run_long_repr', 'task_repr_nodes_inputs',
-    'task_set_resources_priority_conflict', 'task_get_resource_config_factored',
-    'enum_colored_str', 'enum_values',
 }
 
 

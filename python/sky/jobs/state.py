@@ -1,11 +1,14 @@
-"""Managed job statuses."""
+"""Managed job statuses (``sky.ManagedJobStatus``)."""
 import enum
-from typing import List
+
+from sky import _sky
+from sky.skylet.job_lib import _members
 
 
 class ManagedJobStatus(enum.Enum):
-    """A managed job's status."""
+    """A managed job's status; declaration order is the lifecycle order."""
     PENDING = 'PENDING'
+    # Kept so old job tables still parse.
     DEPRECATED_SUBMITTED = 'SUBMITTED'
     STARTING = 'STARTING'
     RUNNING = 'RUNNING'
@@ -20,27 +23,27 @@ class ManagedJobStatus(enum.Enum):
     FAILED_NO_RESOURCE = 'FAILED_NO_RESOURCE'
     FAILED_CONTROLLER = 'FAILED_CONTROLLER'
 
-    @classmethod
-    def terminal_statuses(cls) -> List['ManagedJobStatus']:
-        return [cls.SUCCEEDED, cls.FAILED, cls.FAILED_SETUP,
-                cls.FAILED_PRECHECKS, cls.FAILED_NO_RESOURCE,
-                cls.FAILED_CONTROLLER, cls.CANCELLED]
-
-    @classmethod
-    def failure_statuses(cls) -> List['ManagedJobStatus']:
-        return [cls.FAILED, cls.FAILED_SETUP, cls.FAILED_PRECHECKS,
-                cls.FAILED_NO_RESOURCE, cls.FAILED_CONTROLLER]
-
-    @classmethod
-    def processing_statuses(cls) -> List['ManagedJobStatus']:
-        return [cls.PENDING, cls.STARTING, cls.RUNNING, cls.WINDING_DOWN,
-                cls.RECOVERING]
-
-    def is_terminal(self) -> bool:
+    def is_terminal(self):
         return self in self.terminal_statuses()
 
-    def is_failed(self) -> bool:
+    def is_failed(self):
         return self in self.failure_statuses()
 
-    def colored_str(self) -> str:
-        return self.value
+    def colored_str(self):
+        return _sky.status_colored_str('ManagedJobStatus', self.value)
+
+    def __lt__(self, other):
+        status_list = list(ManagedJobStatus)
+        return status_list.index(self) < status_list.index(other)
+
+    @classmethod
+    def terminal_statuses(cls):
+        return _members(cls, 'terminal_statuses')
+
+    @classmethod
+    def failure_statuses(cls):
+        return _members(cls, 'failure_statuses')
+
+    @classmethod
+    def processing_statuses(cls):
+        return _members(cls, 'processing_statuses')

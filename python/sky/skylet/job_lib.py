@@ -1,6 +1,11 @@
-"""Job statuses of a cluster's job queue."""
+"""Statuses of a cluster's job queue (``sky.JobStatus``)."""
 import enum
-from typing import List
+
+from sky import _sky
+
+
+def _members(cls, group):
+    return [cls[name] for name in _sky.status_group(cls.__name__, group)]
 
 
 class JobStatus(enum.Enum):
@@ -16,19 +21,18 @@ class JobStatus(enum.Enum):
     CANCELLED = 'CANCELLED'
 
     @classmethod
-    def nonterminal_statuses(cls) -> List['JobStatus']:
-        return [cls.INIT, cls.SETTING_UP, cls.PENDING, cls.RUNNING]
+    def nonterminal_statuses(cls):
+        return _members(cls, 'nonterminal_statuses')
 
-    def is_terminal(self) -> bool:
+    def is_terminal(self):
         return self not in self.nonterminal_statuses()
 
     @classmethod
     def user_code_failure_states(cls):
-        return (cls.FAILED, cls.FAILED_SETUP)
+        return tuple(_members(cls, 'user_code_failure_states'))
 
-    def __lt__(self, other: 'JobStatus') -> bool:
-        members = list(JobStatus)
-        return members.index(self) < members.index(other)
+    def __lt__(self, other):
+        return list(JobStatus).index(self) < list(JobStatus).index(other)
 
-    def colored_str(self) -> str:
-        return self.value
+    def colored_str(self):
+        return _sky.status_colored_str('JobStatus', self.value)
