@@ -16,7 +16,7 @@ pub enum ErrorKind {
     Assertion,
     /// `TypeError`.
     Type,
-    /// `KeyError`.
+    /// `KeyError`; the message is the missing key (Python quotes it).
     Key,
     /// `sky.exceptions.StorageSpecError` (a `ValueError`).
     StorageSpec,
@@ -38,6 +38,10 @@ pub enum ErrorKind {
     Os,
     /// `AttributeError` (SkyPilot calls `.items()` on what it expects to be a dict).
     Attribute,
+    /// `IndexError`.
+    Index,
+    /// `sky.exceptions.ResourcesMismatchError`.
+    ResourcesMismatch,
 }
 
 impl ErrorKind {
@@ -59,6 +63,8 @@ impl ErrorKind {
             ErrorKind::FileNotFound => "FileNotFoundError",
             ErrorKind::Os => "OSError",
             ErrorKind::Attribute => "AttributeError",
+            ErrorKind::Index => "IndexError",
+            ErrorKind::ResourcesMismatch => "ResourcesMismatchError",
         }
     }
 }
@@ -73,7 +79,8 @@ impl ErrorKind {
             | ErrorKind::StorageSource
             | ErrorKind::StorageName
             | ErrorKind::StorageMode
-            | ErrorKind::NotSupported => format!("sky.exceptions.{}", self.python_name()),
+            | ErrorKind::NotSupported
+            | ErrorKind::ResourcesMismatch => format!("sky.exceptions.{}", self.python_name()),
             _ => self.python_name().to_string(),
         }
     }

@@ -4,7 +4,9 @@
 //! feature), `cli` (clap), `spec` (tasks, resources, dags), `yaml`.
 //! Nothing below `py` imports pyo3 and nothing below `cli` prints.
 
+pub mod catalog;
 pub mod cli;
+pub mod clouds;
 pub mod config;
 pub mod error;
 pub mod spec;

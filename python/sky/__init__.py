@@ -83,10 +83,11 @@ _LAZY = {
     'Resources': ('sky.resources', 'Resources'),
     'reload_config': ('sky.skypilot_config', 'safe_reload_config'),
     'Config': ('sky.utils.config_utils', 'Config'),
+    'list_accelerators': ('sky.catalog', 'list_accelerators'),
 }
 
 # Submodules `sky.<name>` reaches without an explicit import.
-_SUBMODULES = ('clouds', 'dag', 'data', 'exceptions', 'jobs', 'resources',
+_SUBMODULES = ('catalog', 'clouds', 'dag', 'data', 'exceptions', 'jobs', 'resources',
                'skylet', 'skypilot_config', 'task', 'utils')
 
 __all__ = [
@@ -96,7 +97,8 @@ __all__ = [
     'Shadeform', 'Seeweb', 'Yotta', 'OptimizeTarget', '__root_dir__',
     'FileMountType', 'Storage', 'StorageMode', 'StoreType', 'ClusterStatus',
     'JobStatus', 'ManagedJobStatus', 'StatusRefreshMode', 'Dag',
-    'DagExecution', 'Task', 'Resources', 'reload_config', 'Config'
+    'DagExecution', 'Task', 'Resources', 'reload_config', 'Config',
+    'list_accelerators'
 ]
 
 

@@ -1,8 +1,8 @@
 //! One exhaustive mapping from [`crate::Error`] to Python exceptions.
 
 use pyo3::exceptions::{
-    PyAssertionError, PyAttributeError, PyFileNotFoundError, PyKeyError, PyNotImplementedError,
-    PyOSError, PyRuntimeError, PyTypeError, PyValueError,
+    PyAssertionError, PyAttributeError, PyFileNotFoundError, PyIndexError, PyKeyError,
+    PyNotImplementedError, PyOSError, PyRuntimeError, PyTypeError, PyValueError,
 };
 use pyo3::prelude::*;
 
@@ -21,12 +21,14 @@ pub fn to_pyerr(e: Error) -> PyErr {
         ErrorKind::FileNotFound => PyFileNotFoundError::new_err(msg),
         ErrorKind::Os => PyOSError::new_err(msg),
         ErrorKind::Attribute => PyAttributeError::new_err(msg),
+        ErrorKind::Index => PyIndexError::new_err(msg),
         kind @ (ErrorKind::InvalidConfig
         | ErrorKind::StorageSpec
         | ErrorKind::StorageSource
         | ErrorKind::StorageName
         | ErrorKind::StorageMode
-        | ErrorKind::NotSupported) => {
+        | ErrorKind::NotSupported
+        | ErrorKind::ResourcesMismatch) => {
             Python::attach(|py| sky_exception(py, kind.python_name(), msg))
         }
     }

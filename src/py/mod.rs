@@ -1,6 +1,7 @@
 //! All PyO3 glue: the `sky._sky` extension module. Each method converts its
 //! arguments, releases the GIL, calls one core function and maps the error.
 
+mod catalog;
 mod cli;
 mod config;
 mod convert;
@@ -54,5 +55,6 @@ fn sky_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dag::parse_time_seconds, m)?)?;
     config::register(m)?;
     m.add_function(wrap_pyfunction!(cli::task_from_cli_args, m)?)?;
+    m.add_function(wrap_pyfunction!(catalog::list_accelerators, m)?)?;
     Ok(())
 }

@@ -132,5 +132,9 @@ mod tests {
             close_matches("--cpu", ["--cpus", "--gpus", "--cloud", "--down"], 3, 0.6),
             ["--cpus", "--gpus", "--cloud"]
         );
+        assert_eq!(
+            close_matches("us-east-9", ["us-east-1", "us-west-2", "eu-west-1"], 5, 0.6),
+            ["us-east-1", "us-west-2"]
+        );
     }
 }
