@@ -102,26 +102,52 @@ fn is_memory_spec(s: &str) -> bool {
 }
 
 /// `_parse_accelerators_from_str`: names pass through; memory-based
-/// requests (`80GB+`, `nvidia:24GB:2`) need the GPU catalog.
+/// requests (`80GB+`, `nvidia:24GB:2`) expand into every device the
+/// catalog lists with that much memory (not user-named, so `false`).
 fn parse_accelerator_str(s: &str) -> Result<Vec<(String, bool)>> {
     let parts: Vec<&str> = s.split(':').collect();
-    let memory_based = match parts.as_slice() {
-        [_, mem, _] => is_memory_spec(mem),
-        [a, b] => is_memory_spec(a) || is_memory_spec(b),
-        [a] => is_memory_spec(a),
-        _ => false,
+    let count = |c: &str| {
+        crate::yaml::py_parse_int(c).ok_or_else(|| {
+            Error::value(format!(
+                "invalid literal for int() with base 10: {}",
+                py_str_repr(c)
+            ))
+        })
     };
-    if memory_based {
-        return Err(Error::new(
-            crate::error::ErrorKind::NotSupported,
-            format!(
-                "Memory-based accelerator request {} needs the GPU catalog to expand into device names; \
-                 name the accelerator instead (e.g. 'A100:8').",
-                py_str_repr(s)
-            ),
-        ));
-    }
-    Ok(vec![(s.to_string(), true)])
+    let (maker, memory, n) = match parts.as_slice() {
+        [maker, mem, c] => {
+            if !is_memory_spec(mem) {
+                return Err(Error::assertion(
+                    "If specifying a GPU manufacturer, you must alsospecify the memory size",
+                ));
+            }
+            (Some(*maker), *mem, count(c)?)
+        }
+        [mem, c] if is_memory_spec(mem) => (None, *mem, count(c)?),
+        [maker, mem] if is_memory_spec(mem) => (Some(*maker), *mem, 1),
+        [mem] if is_memory_spec(mem) => (None, *mem, 1),
+        _ => return Ok(vec![(s.to_string(), true)]),
+    };
+    let parsed = crate::spec::units::parse_memory_resource(
+        &Value::from(memory),
+        "accelerators",
+        crate::spec::units::NumKind::Int,
+        true,
+        false,
+    )?;
+    let plus = parsed.ends_with('+');
+    let gb: f64 = parsed.trim_end_matches('+').parse().map_err(|_| {
+        Error::value(format!(
+            "invalid literal for int() with base 10: {}",
+            py_str_repr(&parsed)
+        ))
+    })?;
+    let registry = crate::catalog::Catalogs::shared().accelerator_registry()?;
+    Ok(registry
+        .devices_by_memory(gb, plus, maker)
+        .into_iter()
+        .map(|d| (format!("{d}:{n}"), false))
+        .collect())
 }
 
 /// `Resources.from_yaml_config`.
