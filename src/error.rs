@@ -36,6 +36,18 @@ pub enum ErrorKind {
     FileNotFound,
     /// `OSError`.
     Os,
+    /// `sky.exceptions.CommandError` (a command on a cluster failed).
+    Command,
+    /// `sky.exceptions.ClusterNotUpError`.
+    ClusterNotUp,
+    /// `sky.exceptions.ClusterDoesNotExist` (a `ValueError`).
+    ClusterDoesNotExist,
+    /// `sky.exceptions.ResourcesMismatchError`.
+    ResourcesMismatch,
+    /// `sky.exceptions.ResourcesUnavailableError`.
+    ResourcesUnavailable,
+    /// `sky.exceptions.InvalidClusterNameError`.
+    InvalidClusterName,
 }
 
 impl ErrorKind {
@@ -56,6 +68,12 @@ impl ErrorKind {
             ErrorKind::NotImplemented => "NotImplementedError",
             ErrorKind::FileNotFound => "FileNotFoundError",
             ErrorKind::Os => "OSError",
+            ErrorKind::Command => "CommandError",
+            ErrorKind::ClusterNotUp => "ClusterNotUpError",
+            ErrorKind::ClusterDoesNotExist => "ClusterDoesNotExist",
+            ErrorKind::ResourcesMismatch => "ResourcesMismatchError",
+            ErrorKind::ResourcesUnavailable => "ResourcesUnavailableError",
+            ErrorKind::InvalidClusterName => "InvalidClusterNameError",
         }
     }
 }

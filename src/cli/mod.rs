@@ -3,6 +3,8 @@
 
 use clap::Parser;
 
+mod agent;
+
 /// SkyPilot's interface with a Rust core: run AI workloads on any infra.
 ///
 /// Commands are added as they become real; see `sky --help`.
@@ -23,6 +25,10 @@ struct Cli {
 
 /// Runs the CLI on `argv` (program name excluded); returns the exit code.
 pub fn main(argv: Vec<String>) -> i32 {
+    // The cluster runtime, hidden from `--help` (SkyPilot's skylet).
+    if argv.first().map(String::as_str) == Some("_agent") {
+        return agent::main(&argv[1..]);
+    }
     let args = std::iter::once("sky".to_string()).chain(argv);
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,

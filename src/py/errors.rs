@@ -25,7 +25,13 @@ pub fn to_pyerr(e: Error) -> PyErr {
         | ErrorKind::StorageSource
         | ErrorKind::StorageName
         | ErrorKind::StorageMode
-        | ErrorKind::NotSupported) => {
+        | ErrorKind::NotSupported
+        | ErrorKind::Command
+        | ErrorKind::ClusterNotUp
+        | ErrorKind::ClusterDoesNotExist
+        | ErrorKind::ResourcesMismatch
+        | ErrorKind::ResourcesUnavailable
+        | ErrorKind::InvalidClusterName) => {
             Python::attach(|py| sky_exception(py, kind.python_name(), msg))
         }
     }
