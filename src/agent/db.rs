@@ -51,6 +51,12 @@ impl JobsDb {
     /// Opens (creating and migrating) `~/.sky/jobs.db` under `home`.
     pub fn open(home: &Path) -> Result<JobsDb> {
         let dir = super::sky_dir(home);
+        if !home.is_dir() {
+            return Err(Error::new(
+                ErrorKind::Runtime,
+                format!("The node's home {} does not exist.", home.display()),
+            ));
+        }
         std::fs::create_dir_all(&dir)
             .map_err(|e| Error::new(ErrorKind::Os, format!("{}: {e}", dir.display())))?;
         let conn = open_sqlite(&dir.join("jobs.db"))?;

@@ -157,6 +157,13 @@ pub fn main(args: &[String]) -> i32 {
         }
     };
     let home = agent::node_home();
+    if !home.is_dir() {
+        // The node was removed; never recreate any part of it.
+        return emit::<()>(Err(Error::new(
+            crate::error::ErrorKind::Runtime,
+            format!("The node's home {} does not exist.", home.display()),
+        )));
+    }
     match cli.op {
         Op::SetCluster => {
             emit(read_stdin_json::<ClusterSpec>().and_then(|s| ops::set_cluster(&home, &s)))

@@ -297,18 +297,35 @@ impl Provisioner for LocalProvisioner {
         worker_only: bool,
     ) -> Result<()> {
         let root = cluster_root(provider_config)?;
-        for i in selected(&root, worker_only) {
-            let home = node_home(&root, i);
-            kill_node_processes(&home);
-            if home.exists() {
-                fs::remove_dir_all(&home).map_err(|e| io_err("remove", &home, e))?;
+        let nodes = selected(&root, worker_only);
+        // A process of a killed launch may still be starting another one
+        // (the daemon, a driver); sweep until nothing comes back.
+        for _ in 0..10 {
+            for i in &nodes {
+                let home = node_home(&root, *i);
+                kill_node_processes(&home);
+                if home.exists() {
+                    fs::remove_dir_all(&home).map_err(|e| io_err("remove", &home, e))?;
+                }
+                let _ = fs::remove_file(state_path(&root, *i));
             }
-            let _ = fs::remove_file(state_path(&root, i));
+            if !worker_only && root.exists() {
+                fs::remove_dir_all(&root).map_err(|e| io_err("remove", &root, e))?;
+            }
+            let leftovers = nodes.iter().any(|i| {
+                let home = node_home(&root, *i);
+                home.exists()
+                    || !procs::pids_with_env(LOCAL_NODE_ENV, &home.display().to_string()).is_empty()
+            });
+            if !leftovers {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(100));
         }
-        if !worker_only && root.exists() {
-            fs::remove_dir_all(&root).map_err(|e| io_err("remove", &root, e))?;
-        }
-        Ok(())
+        Err(Error::new(
+            ErrorKind::Os,
+            format!("Processes kept reappearing in {}.", root.display()),
+        ))
     }
 
     fn open_ports(&self, _: &str, _: &[String], _: &serde_json::Value) -> Result<()> {
