@@ -235,6 +235,10 @@ fn drive(home: &Path, job_id: i64, out: &mut dyn Write) -> Result<i32> {
         scheduler::schedule_step(home)?;
     }
 
+    if jobs::get_status(&db, job_id)?.is_none_or(|s| s.is_terminal()) {
+        // Cancelled while setting up.
+        return Ok(0);
+    }
     let mut codes = Vec::new();
     if let Some(run) = &sub.run {
         let job_ips: Vec<String> = alloc

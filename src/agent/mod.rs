@@ -173,9 +173,22 @@ pub fn agent_command() -> Vec<String> {
     if let Some(argv) = AGENT_COMMAND.get() {
         return argv.clone();
     }
-    let exe = std::env::current_exe().map_or_else(|_| "sky".into(), |p| p.display().to_string());
+    let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("sky"));
+    let name = exe
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let exe = exe.display().to_string();
+    if name.starts_with("python") || name.starts_with("pypy") {
+        // Embedded in `import sky`: run the same CLI through the interpreter.
+        return vec![exe, "-c".into(), PYTHON_AGENT_BOOT.into(), "_agent".into()];
+    }
     vec![exe, "_agent".into()]
 }
+
+/// What a Python interpreter runs to reach the CLI (`sky.cli.main` reads
+/// `sys.argv[1:]`, which starts at `_agent` after `-c CODE`).
+pub const PYTHON_AGENT_BOOT: &str = "from sky.cli import main; main()";
 
 /// How a running agent process starts more of itself (drivers, the
 /// daemon): its own executable and the arguments up to `_agent`.

@@ -221,26 +221,29 @@ pub fn cancel(
         if r.status.is_terminal() || cancelled.contains(&r.job_id) {
             continue;
         }
-        kill_driver(r.job_id, r.pid);
-        if r.status != JobStatus::Init {
-            kill_on_nodes(home, &[r.job_id]);
-        }
-        let done = db.write(|tx| {
-            let s: String = tx.query_row(
-                "SELECT status FROM jobs WHERE job_id = ?1",
+        // Mark first: the driver cannot overwrite CANCELLED, and the
+        // reconciler ignores terminal jobs, so neither races the kill below
+        // into FAILED / FAILED_DRIVER.
+        let marked = db.write(|tx| {
+            let (s, pid): (String, Option<i64>) = tx.query_row(
+                "SELECT status, pid FROM jobs WHERE job_id = ?1",
                 [r.job_id],
-                |row| row.get(0),
+                |row| Ok((row.get(0)?, row.get(1)?)),
             )?;
-            match JobStatus::parse(&s) {
+            Ok(match JobStatus::parse(&s) {
                 Some(JobStatus::Pending | JobStatus::SettingUp | JobStatus::Running) => {
-                    jobs::set_status(tx, r.job_id, JobStatus::Cancelled)
+                    jobs::set_status(tx, r.job_id, JobStatus::Cancelled)?;
+                    Some(pid.unwrap_or(0))
                 }
-                _ => Ok(false),
-            }
+                _ => None,
+            })
         })?;
-        if done {
-            cancelled.push(r.job_id);
-        }
+        let Some(driver_pid) = marked else {
+            continue;
+        };
+        cancelled.push(r.job_id);
+        kill_driver(r.job_id, driver_pid);
+        kill_on_nodes(home, &[r.job_id]);
         scheduler::schedule_step(home)?;
     }
     Ok(cancelled)

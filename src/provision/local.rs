@@ -117,6 +117,37 @@ pub fn kill_node_processes(home: &Path) {
     procs::terminate(&pids, Duration::from_secs(2));
 }
 
+/// Kills every process of the given nodes (and removes their sandboxes
+/// when `remove`), sweeping again while anything reappears: a process of a
+/// killed launch may still be starting another one (the daemon, a driver).
+fn sweep(root: &Path, nodes: &[usize], remove: bool) -> Result<()> {
+    for _ in 0..10 {
+        for i in nodes {
+            let home = node_home(root, *i);
+            kill_node_processes(&home);
+            if remove {
+                if home.exists() {
+                    fs::remove_dir_all(&home).map_err(|e| io_err("remove", &home, e))?;
+                }
+                let _ = fs::remove_file(state_path(root, *i));
+            }
+        }
+        let leftovers = nodes.iter().any(|i| {
+            let home = node_home(root, *i);
+            (remove && home.exists())
+                || !procs::pids_with_env(LOCAL_NODE_ENV, &home.display().to_string()).is_empty()
+        });
+        if !leftovers {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Err(Error::new(
+        ErrorKind::Os,
+        format!("Processes kept reappearing in {}.", root.display()),
+    ))
+}
+
 fn selected(root: &Path, worker_only: bool) -> Vec<usize> {
     node_indices(root)
         .into_iter()
@@ -278,16 +309,17 @@ impl Provisioner for LocalProvisioner {
         worker_only: bool,
     ) -> Result<()> {
         let root = cluster_root(provider_config)?;
-        for i in selected(&root, worker_only) {
-            kill_node_processes(&node_home(&root, i));
-            let boot_time = read_state(&root, i).map_or(0.0, |s| s.boot_time);
+        let nodes = selected(&root, worker_only);
+        for i in &nodes {
+            // Recorded first: a refresh meanwhile sees the node stopping.
+            let boot_time = read_state(&root, *i).map_or(0.0, |s| s.boot_time);
             let state = NodeState {
                 status: InstanceStatus::Stopped,
                 boot_time,
             };
-            write_state(&root, i, &state)?;
+            write_state(&root, *i, &state)?;
         }
-        Ok(())
+        sweep(&root, &nodes, false)
     }
 
     fn terminate_instances(
@@ -298,34 +330,11 @@ impl Provisioner for LocalProvisioner {
     ) -> Result<()> {
         let root = cluster_root(provider_config)?;
         let nodes = selected(&root, worker_only);
-        // A process of a killed launch may still be starting another one
-        // (the daemon, a driver); sweep until nothing comes back.
-        for _ in 0..10 {
-            for i in &nodes {
-                let home = node_home(&root, *i);
-                kill_node_processes(&home);
-                if home.exists() {
-                    fs::remove_dir_all(&home).map_err(|e| io_err("remove", &home, e))?;
-                }
-                let _ = fs::remove_file(state_path(&root, *i));
-            }
-            if !worker_only && root.exists() {
-                fs::remove_dir_all(&root).map_err(|e| io_err("remove", &root, e))?;
-            }
-            let leftovers = nodes.iter().any(|i| {
-                let home = node_home(&root, *i);
-                home.exists()
-                    || !procs::pids_with_env(LOCAL_NODE_ENV, &home.display().to_string()).is_empty()
-            });
-            if !leftovers {
-                return Ok(());
-            }
-            std::thread::sleep(Duration::from_millis(100));
+        sweep(&root, &nodes, true)?;
+        if !worker_only && root.exists() {
+            fs::remove_dir_all(&root).map_err(|e| io_err("remove", &root, e))?;
         }
-        Err(Error::new(
-            ErrorKind::Os,
-            format!("Processes kept reappearing in {}.", root.display()),
-        ))
+        Ok(())
     }
 
     fn open_ports(&self, _: &str, _: &[String], _: &serde_json::Value) -> Result<()> {
