@@ -165,7 +165,9 @@ pub fn set_agent_command(argv: Vec<String>) {
 }
 
 /// How the client starts the runtime on a node: `$STIX_AGENT_BIN _agent`,
-/// else what [`set_agent_command`] set, else this executable's `_agent`.
+/// else what [`set_agent_command`] set, else this program: the native
+/// binary directly, or (inside `import sky`) the interpreter loading this
+/// extension module by path, which skips importing the Python package.
 pub fn agent_command() -> Vec<String> {
     if let Some(bin) = std::env::var_os(AGENT_BIN_ENV).filter(|b| !b.is_empty()) {
         return vec![bin.to_string_lossy().into_owned(), "_agent".into()];
@@ -174,21 +176,39 @@ pub fn agent_command() -> Vec<String> {
         return argv.clone();
     }
     let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("sky"));
-    let name = exe
-        .file_name()
-        .map(|n| n.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
     let exe = exe.display().to_string();
-    if name.starts_with("python") || name.starts_with("pypy") {
-        // Embedded in `import sky`: run the same CLI through the interpreter.
-        return vec![exe, "-c".into(), PYTHON_AGENT_BOOT.into(), "_agent".into()];
+    match extension_path() {
+        Some(so) => vec![exe, "-c".into(), python_boot(&so), "_agent".into()],
+        None => vec![exe, "_agent".into()],
     }
-    vec![exe, "_agent".into()]
 }
 
-/// What a Python interpreter runs to reach the CLI (`sky.cli.main` reads
-/// `sys.argv[1:]`, which starts at `_agent` after `-c CODE`).
-pub const PYTHON_AGENT_BOOT: &str = "from sky.cli import main; main()";
+/// The shared object this code was loaded from, when it is one (the
+/// Python extension), found with `dladdr` on one of its own functions.
+fn extension_path() -> Option<String> {
+    // SAFETY: dladdr only reads loader tables; the out-struct is ours.
+    let path = unsafe {
+        let mut info: libc::Dl_info = std::mem::zeroed();
+        let addr = extension_path as *const libc::c_void;
+        if libc::dladdr(addr, &mut info) == 0 || info.dli_fname.is_null() {
+            return None;
+        }
+        std::ffi::CStr::from_ptr(info.dli_fname)
+            .to_string_lossy()
+            .into_owned()
+    };
+    (path.ends_with(".so") || path.contains(".so.")).then_some(path)
+}
+
+/// Python that loads the extension at `so` and runs the CLI on
+/// `sys.argv[1:]` (which starts at `_agent` after `-c CODE`).
+pub fn python_boot(so: &str) -> String {
+    let quoted = serde_json::to_string(so).unwrap_or_default();
+    format!(
+        "import sys,importlib.util as u;s=u.spec_from_file_location('sky._sky',{quoted});\
+         m=u.module_from_spec(s);s.loader.exec_module(m);sys.exit(m.cli_main(sys.argv[1:]))"
+    )
+}
 
 /// How a running agent process starts more of itself (drivers, the
 /// daemon): its own executable and the arguments up to `_agent`.
