@@ -89,7 +89,9 @@ fn autostop_and_autodown() {
     wait_for(30, "autodowned", || {
         refreshed(&mut state, "ad").is_none().then_some(())
     });
-    assert!(!w.cluster_root("ad").exists());
+    wait_for(10, "sandbox removed", || {
+        (!w.cluster_root("ad").exists()).then_some(())
+    });
     wait_for(10, "no node processes", || {
         w.node_processes().is_empty().then_some(())
     });

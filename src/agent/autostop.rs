@@ -146,12 +146,19 @@ fn last_active(db: &JobsDb) -> f64 {
         .unwrap_or(-1.0)
 }
 
+/// Whether two boot times are the same boot (they pass through JSON,
+/// whose float parsing may move the last digit).
+fn same_boot(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-3
+}
+
 /// Whether autostop has begun on this boot of the node.
 pub fn is_autostopping(db: &JobsDb, home: &Path) -> bool {
     db.get_config(INDICATOR_KEY)
         .ok()
         .flatten()
-        .is_some_and(|v| v == boot_time(home).to_string())
+        .and_then(|v| v.parse::<f64>().ok())
+        .is_some_and(|v| same_boot(v, boot_time(home)))
 }
 
 /// Clears the autostopping mark (after a failed attempt).
@@ -176,14 +183,20 @@ fn has_active_ssh_sessions() -> bool {
 /// now.
 pub fn check(db: &mut JobsDb, home: &Path) -> Result<Option<AutostopConfig>> {
     let config = get_config(db)?;
-    if config.autostop_idle_minutes < 0 || config.boot_time != boot_time(home) {
+    if config.autostop_idle_minutes < 0 || !same_boot(config.boot_time, boot_time(home)) {
         set_last_active_now(db)?;
         return Ok(None);
     }
     let busy = match config.wait_for {
         WaitFor::None => false,
         WaitFor::Jobs => !super::jobs::is_cluster_idle(db)?,
-        WaitFor::JobsAndSsh => !super::jobs::is_cluster_idle(db)? || has_active_ssh_sessions(),
+        WaitFor::JobsAndSsh => {
+            // Nobody can SSH into a local sandbox; the host's sessions are
+            // not the cluster's.
+            let local = ClusterSpec::load(home)
+                .is_ok_and(|s| s.provider_name == crate::provision::local::PROVIDER);
+            !super::jobs::is_cluster_idle(db)? || (!local && has_active_ssh_sessions())
+        }
     };
     if busy {
         set_last_active_now(db)?;

@@ -161,7 +161,7 @@ pub fn kill_job(home: &Path, job_id: i64) -> usize {
     let _ = fs::write(dir.join(TOMBSTONE), b"");
     let needles = run_node_needles(job_id);
     let refs: Vec<&str> = needles.iter().map(String::as_str).collect();
-    let mut victims = Vec::new();
+    let mut roots = Vec::new();
     for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
         let Some(pid) = entry
             .file_name()
@@ -171,11 +171,16 @@ pub fn kill_job(home: &Path, job_id: i64) -> usize {
             continue;
         };
         if procs::pid_runs(pid, &refs) {
-            victims.extend(procs::descendants(pid));
+            roots.push(pid);
         } else {
             let _ = fs::remove_file(entry.path());
         }
     }
-    procs::terminate(&victims, Duration::from_secs(2));
-    victims.len()
+    std::thread::scope(|s| {
+        let handles: Vec<_> = roots
+            .iter()
+            .map(|r| s.spawn(move || procs::kill_tree(*r, Duration::from_secs(2))))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or(0)).sum()
+    })
 }

@@ -195,6 +195,42 @@ pub fn terminate(pids: &[i32], grace: Duration) {
     }
 }
 
+/// Kills every descendant of `root` (not `root` itself): the shells among
+/// its direct children at once with SIGKILL (so a script cannot go on to its
+/// next command), everything else with SIGTERM, then SIGKILL to whatever is
+/// still alive after `grace`. The tree is re-read on every pass, so
+/// processes forked meanwhile are caught too. Returns how many it signalled.
+pub fn kill_tree(root: i32, grace: Duration) -> usize {
+    let deadline = Instant::now() + grace;
+    let mut seen: Vec<i32> = Vec::new();
+    loop {
+        let victims = descendants(root);
+        if victims.is_empty() {
+            return seen.len();
+        }
+        let hard = Instant::now() >= deadline;
+        for p in &victims {
+            let direct_shell = parent_pid(*p) == Some(root)
+                && cmdline(*p).is_some_and(|c| c.first().is_some_and(|a| a.ends_with("bash")));
+            let sig = if hard || direct_shell {
+                libc::SIGKILL
+            } else {
+                libc::SIGTERM
+            };
+            if hard || direct_shell || !seen.contains(p) {
+                kill_pid(*p, sig);
+            }
+            if !seen.contains(p) {
+                seen.push(*p);
+            }
+        }
+        if hard && Instant::now() > deadline + Duration::from_secs(5) {
+            return seen.len();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// The process group of `pid`, if it exists.
 pub fn pgid_of(pid: i32) -> Option<i32> {
     // SAFETY: plain syscall.
