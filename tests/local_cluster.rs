@@ -115,6 +115,19 @@ fn two_node_cluster_lifecycle() {
     }
     // The driver's log lives on the head only.
     assert!(root.join("node-0/sky_logs/1-envtest/run.log").exists());
+    // download_logs gathers every node's part of the job's directory.
+    let local = w.home.join("downloaded");
+    let got = backend::download_logs(&mut state, "dev", Some(&[1]), &local).unwrap();
+    let dir = &got[&1];
+    assert_eq!(dir, &local.join("dev/1-envtest"));
+    for f in [
+        "run.log",
+        "tasks/0-head.log",
+        "tasks/1-worker1.log",
+        "tasks/setup.log",
+    ] {
+        assert!(dir.join(f).exists(), "{f} not downloaded");
+    }
 
     // exec: a long job to cancel.
     let long = task("name: long\nnum_nodes: 2\nrun: echo started; sleep 60\n");

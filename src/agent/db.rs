@@ -11,8 +11,6 @@ use crate::state::sqlite::{self, open_sqlite};
 
 use crate::error::{Error, ErrorKind, Result};
 
-const SCHEMA_VERSION: i64 = 1;
-
 const SCHEMA_V1: &str = "
 CREATE TABLE IF NOT EXISTS jobs (
     job_id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -59,28 +57,9 @@ impl JobsDb {
         }
         std::fs::create_dir_all(&dir)
             .map_err(|e| Error::new(ErrorKind::Os, format!("{}: {e}", dir.display())))?;
-        let conn = open_sqlite(&dir.join("jobs.db"))?;
-        let mut db = JobsDb { conn };
-        db.migrate()?;
-        Ok(db)
-    }
-
-    fn migrate(&mut self) -> Result<()> {
-        let current: i64 = self
-            .conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(sql_err)?;
-        if current >= SCHEMA_VERSION {
-            return Ok(());
-        }
-        self.write(|tx| {
-            let v: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-            if v < 1 {
-                tx.execute_batch(SCHEMA_V1)?;
-            }
-            tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
-            Ok(())
-        })
+        let mut conn = open_sqlite(&dir.join("jobs.db"))?;
+        sqlite::migrate(&mut conn, sql_err, &[SCHEMA_V1])?;
+        Ok(JobsDb { conn })
     }
 
     /// Runs `f` in a `BEGIN IMMEDIATE` transaction and commits it.

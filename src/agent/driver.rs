@@ -250,7 +250,7 @@ fn drive(home: &Path, job_id: i64, out: &mut dyn Write) -> Result<i32> {
             .enumerate()
             .filter_map(|(rank, a)| {
                 let node = spec.nodes.get(a.node)?;
-                let mut unit = run_unit(&spec, &sub, node, a, rank, &job_ips, &task_env, &log_dir);
+                let mut unit = run_unit(&spec, &sub, node, a, rank, &log_dir);
                 unit.ip = shown_ip(node);
                 unit.script = script::make_task_bash_script(
                     run,
@@ -281,15 +281,12 @@ fn drive(home: &Path, job_id: i64, out: &mut dyn Write) -> Result<i32> {
 }
 
 /// The node, task name and log path of one rank (`RayCodeGen._add_ray_task`).
-#[allow(clippy::too_many_arguments)]
 fn run_unit(
     spec: &ClusterSpec,
     sub: &JobSubmission,
     node: &NodeSpec,
     alloc: &NodeAlloc,
     rank: usize,
-    _job_ips: &[String],
-    _task_env: &[(String, String)],
     log_dir: &str,
 ) -> Unit {
     let (name, log_path) = if spec.nodes.len() == 1 {

@@ -16,8 +16,6 @@ use crate::error::{Error, ErrorKind, Result};
 
 pub use clusters::{ClusterRecord, ClusterStatus, ClusterUpdate, HistoryRecord};
 
-const SCHEMA_VERSION: i64 = 1;
-
 const SCHEMA_V1: &str = "
 CREATE TABLE IF NOT EXISTS clusters (
     name TEXT PRIMARY KEY,
@@ -120,24 +118,9 @@ impl StateDb {
             std::fs::create_dir_all(dir)
                 .map_err(|e| Error::new(ErrorKind::Os, format!("{}: {e}", dir.display())))?;
         }
-        let conn = sqlite::open_sqlite(path)?;
-        let mut db = StateDb { conn };
-        let v: i64 = db
-            .conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(sql_err)?;
-        if v < SCHEMA_VERSION {
-            db.write(|tx| {
-                // Re-read under the write lock: another process may have
-                // migrated meanwhile.
-                let v: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-                if v < 1 {
-                    tx.execute_batch(SCHEMA_V1)?;
-                }
-                tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))
-            })?;
-        }
-        Ok(db)
+        let mut conn = sqlite::open_sqlite(path)?;
+        sqlite::migrate(&mut conn, sql_err, &[SCHEMA_V1])?;
+        Ok(StateDb { conn })
     }
 
     /// Runs `f` in a `BEGIN IMMEDIATE` transaction and commits it.

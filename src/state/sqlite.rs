@@ -67,3 +67,28 @@ pub fn write<T>(
     tx.commit().map_err(err)?;
     Ok(out)
 }
+
+/// Brings the schema up to date: `migrations[i]` moves `user_version` from
+/// `i` to `i + 1`. A quick read first (most opens find nothing to do), then
+/// the pending steps under the write lock, re-reading the version there as
+/// another process may have migrated meanwhile.
+pub fn migrate(
+    conn: &mut Connection,
+    err: fn(rusqlite::Error) -> Error,
+    migrations: &[&str],
+) -> Result<()> {
+    let target = migrations.len() as i64;
+    let v: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(err)?;
+    if v >= target {
+        return Ok(());
+    }
+    write(conn, err, |tx| {
+        let v: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        for sql in migrations.iter().skip(v.max(0) as usize) {
+            tx.execute_batch(sql)?;
+        }
+        tx.execute_batch(&format!("PRAGMA user_version = {target}"))
+    })
+}
