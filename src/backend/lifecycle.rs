@@ -319,3 +319,30 @@ pub fn set_autostop(
         down,
     )
 }
+
+/// `core.endpoints`: `port -> "<head ip>:<port>"` for the cluster's opened
+/// ports (one `port` only when given), expanding ranges like `8000-8002`.
+pub fn endpoints(
+    state: &mut StateDb,
+    name: &str,
+    port: Option<u16>,
+) -> Result<std::collections::BTreeMap<u16, String>> {
+    let handle = check_cluster_available(state, name, "getting endpoints")?;
+    let ip = handle.head_ip().unwrap_or_default().to_string();
+    let mut out = std::collections::BTreeMap::new();
+    for spec in &handle.launched_resources.ports {
+        let (lo, hi) = match spec.split_once('-') {
+            Some((a, b)) => (a.trim().parse::<u16>(), b.trim().parse::<u16>()),
+            None => (spec.trim().parse::<u16>(), spec.trim().parse::<u16>()),
+        };
+        let (Ok(lo), Ok(hi)) = (lo, hi) else {
+            continue;
+        };
+        for p in lo..=hi {
+            if port.is_none_or(|want| want == p) {
+                out.insert(p, format!("{ip}:{p}"));
+            }
+        }
+    }
+    Ok(out)
+}

@@ -28,7 +28,8 @@ use crate::runner::CommandRunner;
 pub use jobs::{cancel, download_logs, job_status, queue, tail_logs};
 pub use launch::{ExecOptions, LaunchOptions, LaunchResult, exec, launch};
 pub use lifecycle::{
-    RefreshMode, check_cluster_available, down, refresh_cluster, set_autostop, start, status, stop,
+    RefreshMode, check_cluster_available, down, endpoints, refresh_cluster, set_autostop, start,
+    status, stop,
 };
 
 /// What a cluster was launched with (`handle.launched_resources`).
