@@ -278,7 +278,9 @@ fn two_node_cluster_lifecycle() {
 fn setup_failure_is_failed_setup() {
     let w = World::new("setupfail");
     let mut state = w.state();
-    let t = task("resources:\n  ports: [8080, 9000-9001]\nsetup: echo preparing; exit 7\nrun: echo never\n");
+    let t = task(
+        "resources:\n  ports: [8080, 9000-9001]\nsetup: echo preparing; exit 7\nrun: echo never\n",
+    );
     let opts = LaunchOptions {
         cluster_name: Some("sf".into()),
         ..Default::default()
@@ -316,7 +318,12 @@ fn setup_failure_is_failed_setup() {
     let eps = backend::endpoints(&mut state, "sf", None).unwrap();
     assert_eq!(eps.len(), 3);
     assert_eq!(eps[&9001], "127.0.0.1:9001");
-    assert_eq!(backend::endpoints(&mut state, "sf", Some(8080)).unwrap().len(), 1);
+    assert_eq!(
+        backend::endpoints(&mut state, "sf", Some(8080))
+            .unwrap()
+            .len(),
+        1
+    );
     // Errors leave the state unchanged.
     let e = backend::exec(
         &mut state,

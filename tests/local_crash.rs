@@ -1,6 +1,7 @@
 //! `kill -9` of a launch at ten points of its life: afterwards a forced
 //! status refresh shows a consistent record, and `down` leaves no process,
-//! no sandbox and no record behind. The launch runs in a child process
+//! no sandbox and no record behind, and re-running the launch instead
+//! converges to an UP cluster. The launch runs in a child process
 //! (this test binary re-run with `STIX_CRASH_CHILD` set).
 
 mod common;
@@ -43,7 +44,10 @@ fn kill_9_launch_then_down_leaves_nothing() {
     let root = w.cluster_root("crash");
     let exe = std::env::current_exe().unwrap();
     let mut seen = BTreeSet::new();
-    for delay_ms in [0u64, 15, 30, 50, 80, 110, 150, 200, 300, 600] {
+    for (run, delay_ms) in [0u64, 10, 30, 50, 70, 110, 150, 190, 300, 610]
+        .into_iter()
+        .enumerate()
+    {
         let mut child = Command::new(&exe)
             .args(["--exact", "child_launch", "--nocapture", "--test-threads=1"])
             .env("STIX_CRASH_CHILD", &wd)
@@ -71,6 +75,25 @@ fn kill_9_launch_then_down_leaves_nothing() {
             );
         }
         seen.insert(format!("{before:?}->{:?}", after.first().map(|r| r.status)));
+        if run % 2 == 1 {
+            // Re-running the launch finishes whatever the killed one left.
+            let opts = LaunchOptions {
+                cluster_name: Some("crash".into()),
+                ..Default::default()
+            };
+            let t = task("name: again\nnum_nodes: 2\nrun: echo relaunched $SKYPILOT_NODE_RANK\n");
+            let r = backend::launch(&mut state, &t, &opts, &mut quiet()).unwrap();
+            let (text, code) = logs(&mut state, "crash", r.job_id, true);
+            assert_eq!(code, 0, "{text}");
+            assert!(
+                text.contains("relaunched 0") && text.contains("relaunched 1"),
+                "{text}"
+            );
+            assert_eq!(
+                state.get_cluster("crash").unwrap().unwrap().status,
+                ClusterStatus::Up
+            );
+        }
         if state.get_cluster("crash").unwrap().is_some() {
             backend::down(&mut state, "crash", false).unwrap();
         }
