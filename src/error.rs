@@ -42,6 +42,16 @@ pub enum ErrorKind {
     Index,
     /// `sky.exceptions.ResourcesMismatchError`.
     ResourcesMismatch,
+    /// `sky.exceptions.CommandError` (a command on a cluster failed).
+    Command,
+    /// `sky.exceptions.ClusterNotUpError`.
+    ClusterNotUp,
+    /// `sky.exceptions.ClusterDoesNotExist` (a `ValueError`).
+    ClusterDoesNotExist,
+    /// `sky.exceptions.ResourcesUnavailableError`.
+    ResourcesUnavailable,
+    /// `sky.exceptions.InvalidClusterNameError`.
+    InvalidClusterName,
 }
 
 impl ErrorKind {
@@ -65,6 +75,11 @@ impl ErrorKind {
             ErrorKind::Attribute => "AttributeError",
             ErrorKind::Index => "IndexError",
             ErrorKind::ResourcesMismatch => "ResourcesMismatchError",
+            ErrorKind::Command => "CommandError",
+            ErrorKind::ClusterNotUp => "ClusterNotUpError",
+            ErrorKind::ClusterDoesNotExist => "ClusterDoesNotExist",
+            ErrorKind::ResourcesUnavailable => "ResourcesUnavailableError",
+            ErrorKind::InvalidClusterName => "InvalidClusterNameError",
         }
     }
 }
@@ -80,7 +95,12 @@ impl ErrorKind {
             | ErrorKind::StorageName
             | ErrorKind::StorageMode
             | ErrorKind::NotSupported
-            | ErrorKind::ResourcesMismatch => format!("sky.exceptions.{}", self.python_name()),
+            | ErrorKind::ResourcesMismatch
+            | ErrorKind::Command
+            | ErrorKind::ClusterNotUp
+            | ErrorKind::ClusterDoesNotExist
+            | ErrorKind::ResourcesUnavailable
+            | ErrorKind::InvalidClusterName => format!("sky.exceptions.{}", self.python_name()),
             _ => self.python_name().to_string(),
         }
     }

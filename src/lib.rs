@@ -4,12 +4,17 @@
 //! feature), `cli` (clap), `spec` (tasks, resources, dags), `yaml`.
 //! Nothing below `py` imports pyo3 and nothing below `cli` prints.
 
+pub mod agent;
+pub mod backend;
 pub mod catalog;
 pub mod cli;
 pub mod clouds;
 pub mod config;
 pub mod error;
+pub mod provision;
+pub mod runner;
 pub mod spec;
+pub mod state;
 pub mod yaml;
 
 #[cfg(feature = "python")]

@@ -3,6 +3,7 @@
 
 use clap::Parser;
 
+mod agent;
 pub mod click;
 pub mod command_args;
 pub mod console;
@@ -61,6 +62,10 @@ fn task_command_main(argv: &[String]) -> i32 {
 
 /// Runs the CLI on `argv` (program name excluded); returns the exit code.
 pub fn main(argv: Vec<String>) -> i32 {
+    // The cluster runtime, hidden from `--help` (SkyPilot's skylet).
+    if argv.first().map(String::as_str) == Some("_agent") {
+        return agent::main(&argv[1..]);
+    }
     if matches!(argv.first().map(String::as_str), Some("launch" | "exec")) {
         return task_command_main(&argv);
     }

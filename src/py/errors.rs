@@ -28,7 +28,12 @@ pub fn to_pyerr(e: Error) -> PyErr {
         | ErrorKind::StorageName
         | ErrorKind::StorageMode
         | ErrorKind::NotSupported
-        | ErrorKind::ResourcesMismatch) => {
+        | ErrorKind::Command
+        | ErrorKind::ClusterNotUp
+        | ErrorKind::ClusterDoesNotExist
+        | ErrorKind::ResourcesMismatch
+        | ErrorKind::ResourcesUnavailable
+        | ErrorKind::InvalidClusterName) => {
             Python::attach(|py| sky_exception(py, kind.python_name(), msg))
         }
     }

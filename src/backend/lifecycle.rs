@@ -1,0 +1,348 @@
+//! Cluster lifecycle (`core.stop/start/down/autostop/status`) and the
+//! status refresh that reconciles the state DB with reality: nodes gone ->
+//! record removed; all stopped -> STOPPED; all up with a healthy agent ->
+//! UP (restarting a killed agent); autostop begun -> AUTOSTOPPING;
+//! anything else -> INIT.
+
+use super::launch::set_autostop_on;
+use super::provisioning::{self, RecordInfo, provision, provisioner_for};
+use super::{ClusterHandle, ClusterLock, Progress, ProgressSink};
+use crate::agent::autostop::WaitFor;
+use crate::agent::script::ansi::{BRIGHT, RESET, YELLOW};
+use crate::error::{Error, ErrorKind, Result};
+use crate::provision::InstanceStatus;
+use crate::state::{ClusterRecord, ClusterStatus, StateDb, now_secs};
+use crate::yaml::py_str_repr;
+
+/// `StatusRefreshMode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RefreshMode {
+    /// Do not refresh.
+    None,
+    /// Refresh clusters whose status may have changed on their own
+    /// (autostop set, autostopping) and were not refreshed in 2 s.
+    #[default]
+    Auto,
+    /// Refresh every cluster.
+    Force,
+}
+
+/// `CLUSTER_STATUS_CACHE_DURATION_SECONDS`.
+const STATUS_CACHE_SECONDS: i64 = 2;
+
+fn must_refresh(r: &ClusterRecord) -> bool {
+    let has_autostop = r.status != ClusterStatus::Stopped && r.autostop >= 0;
+    let autostopping = r.status == ClusterStatus::Autostopping;
+    let recent = r
+        .status_updated_at
+        .is_some_and(|t| now_secs() - t < STATUS_CACHE_SECONDS);
+    (has_autostop || autostopping) && !recent
+}
+
+fn does_not_exist(name: &str) -> Error {
+    Error::new(
+        ErrorKind::ClusterDoesNotExist,
+        format!("Cluster {} does not exist.", py_str_repr(name)),
+    )
+}
+
+/// Reconciles one cluster's record with its nodes and agent; returns the
+/// record afterwards (`None` once the cluster is gone). A cluster locked
+/// by a launch or teardown in progress is left as recorded.
+pub fn refresh_cluster(
+    state: &mut StateDb,
+    name: &str,
+    force: bool,
+) -> Result<Option<ClusterRecord>> {
+    let Some(record) = state.get_cluster(name)? else {
+        return Ok(None);
+    };
+    if !force && !must_refresh(&record) {
+        return Ok(Some(record));
+    }
+    let Some(_lock) = ClusterLock::try_acquire(name)? else {
+        return Ok(Some(record));
+    };
+    let mut handle = ClusterHandle::from_json(&record.handle)?;
+    if handle.provider_name.is_empty() {
+        return Ok(Some(record));
+    }
+    let p = provisioner_for(&handle.provider_name)?;
+    if handle.provider_config.is_null() {
+        provisioning::bootstrap(&mut handle, true)?;
+    }
+    let statuses =
+        p.query_instances(&handle.cluster_name_on_cloud, &handle.provider_config, true)?;
+    let live: Vec<InstanceStatus> = statuses.values().filter_map(|(s, _)| *s).collect();
+    if live.is_empty() {
+        state.remove_cluster(name, true)?;
+        return Ok(None);
+    }
+    let new_status = if live.iter().all(|s| *s == InstanceStatus::Stopped) {
+        if record.status != ClusterStatus::Stopped {
+            state.remove_cluster(name, false)?;
+        }
+        ClusterStatus::Stopped
+    } else if live.len() >= handle.launched_nodes as usize
+        && live.iter().all(|s| *s == InstanceStatus::Up)
+        && !handle.nodes.is_empty()
+    {
+        match handle.agent().and_then(|a| a.start()) {
+            Ok(s) if s.is_autostopping => ClusterStatus::Autostopping,
+            Ok(_) => ClusterStatus::Up,
+            Err(_) => ClusterStatus::Init,
+        }
+    } else {
+        ClusterStatus::Init
+    };
+    if new_status != ClusterStatus::Stopped || record.status == ClusterStatus::Stopped {
+        state.set_cluster_status(name, new_status)?;
+    }
+    state.get_cluster(name)
+}
+
+/// `check_cluster_available`: the handle of an UP (or AUTOSTOPPING)
+/// cluster, or SkyPilot's error for `operation` (`executing task`, ...).
+pub fn check_cluster_available(
+    state: &mut StateDb,
+    name: &str,
+    operation: &str,
+) -> Result<ClusterHandle> {
+    let before = state.get_cluster(name)?;
+    let Some(previous) = before else {
+        return Err(Error::new(
+            ErrorKind::ClusterDoesNotExist,
+            format!(
+                "{YELLOW}Cluster {} does not exist.{RESET}",
+                py_str_repr(name)
+            ),
+        ));
+    };
+    let record = match refresh_cluster(state, name, false)? {
+        Some(r) => r,
+        None => {
+            let mut actions = Vec::new();
+            if previous.autostop > 0 && previous.to_down {
+                actions.push("autodowned");
+            }
+            actions.push("manually terminated in console");
+            let message = if actions.len() > 1 {
+                " It was either autodowned, or manually terminated in console.".to_string()
+            } else {
+                " It was likely manually terminated in console.".to_string()
+            };
+            return Err(Error::new(
+                ErrorKind::ClusterDoesNotExist,
+                format!(
+                    "{YELLOW}Cluster {} not found on the cloud provider.{message}{RESET}",
+                    py_str_repr(name)
+                ),
+            ));
+        }
+    };
+    if !matches!(
+        record.status,
+        ClusterStatus::Up | ClusterStatus::Autostopping
+    ) {
+        let hint = if record.status == ClusterStatus::Init {
+            format!(
+                "{RESET} Wait for a launch to finish, or use this command to try to transition \
+                 the cluster to UP: {BRIGHT}sky start {name}{RESET}"
+            )
+        } else {
+            String::new()
+        };
+        let mut op = operation.to_string();
+        if let Some(first) = op.get_mut(0..1) {
+            first.make_ascii_uppercase();
+        }
+        return Err(Error::new(
+            ErrorKind::ClusterNotUp,
+            format!(
+                "{YELLOW}{op}: skipped for cluster {} (status: {}). It is only allowed for UP \
+                 and AUTOSTOPPING clusters.{hint}{RESET}",
+                py_str_repr(name),
+                record.status.as_str()
+            ),
+        ));
+    }
+    let handle = ClusterHandle::from_json(&record.handle)?;
+    if handle.head_ip().is_none() {
+        return Err(Error::new(
+            ErrorKind::ClusterNotUp,
+            format!(
+                "Cluster {} has been stopped or not properly set up. Please re-launch it with \
+                 `sky start`.",
+                py_str_repr(name)
+            ),
+        ));
+    }
+    Ok(handle)
+}
+
+/// `core.status`: the records of `names` (all when `None`) after the
+/// refresh `mode` asks for; clusters found gone are left out.
+pub fn status(
+    state: &mut StateDb,
+    names: Option<&[String]>,
+    mode: RefreshMode,
+) -> Result<Vec<ClusterRecord>> {
+    let records = match names {
+        Some(n) => n
+            .iter()
+            .filter_map(|name| state.get_cluster(name).transpose())
+            .collect::<Result<Vec<_>>>()?,
+        None => state.get_clusters()?,
+    };
+    let mut out = Vec::new();
+    for r in records {
+        let refreshed = match mode {
+            RefreshMode::None => Some(r),
+            RefreshMode::Auto => refresh_cluster(state, &r.name, false)?,
+            RefreshMode::Force => refresh_cluster(state, &r.name, true)?,
+        };
+        out.extend(refreshed);
+    }
+    Ok(out)
+}
+
+fn locked_handle(state: &StateDb, name: &str) -> Result<(ClusterRecord, ClusterHandle)> {
+    let record = state
+        .get_cluster(name)?
+        .ok_or_else(|| does_not_exist(name))?;
+    let handle = ClusterHandle::from_json(&record.handle)?;
+    Ok((record, handle))
+}
+
+/// Stops (keeping disks) or terminates every node, then updates the
+/// record; finishes what a killed launch or teardown left.
+fn teardown(state: &mut StateDb, name: &str, terminate: bool, purge: bool) -> Result<()> {
+    let _lock = ClusterLock::acquire(name)?;
+    let (_, mut handle) = locked_handle(state, name)?;
+    if !handle.provider_name.is_empty() {
+        let p = provisioner_for(&handle.provider_name)?;
+        if handle.provider_config.is_null() {
+            provisioning::bootstrap(&mut handle, true)?;
+        }
+        let (name_on_cloud, pc) = (&handle.cluster_name_on_cloud, &handle.provider_config);
+        let r = if terminate {
+            p.terminate_instances(name_on_cloud, pc, false)
+        } else {
+            p.stop_instances(name_on_cloud, pc, false)
+        };
+        if let Err(e) = r
+            && !purge
+        {
+            return Err(e);
+        }
+    }
+    state.remove_cluster(name, terminate)
+}
+
+/// `core.stop`: stops every node (keeping its disk) and records STOPPED.
+pub fn stop(state: &mut StateDb, name: &str, purge: bool) -> Result<()> {
+    teardown(state, name, false, purge)
+}
+
+/// `core.down`: removes every node and the record, tolerating nodes
+/// already gone.
+pub fn down(state: &mut StateDb, name: &str, purge: bool) -> Result<()> {
+    teardown(state, name, true, purge)
+}
+
+/// `core.start`: restarts a STOPPED (or INIT) cluster in place, then sets
+/// autostop if asked. An UP cluster is left alone unless `force`.
+#[allow(clippy::too_many_arguments)]
+pub fn start(
+    state: &mut StateDb,
+    name: &str,
+    idle_minutes_to_autostop: Option<i64>,
+    wait_for: Option<WaitFor>,
+    down: bool,
+    retry_until_up: bool,
+    force: bool,
+    progress: ProgressSink<'_>,
+) -> Result<ClusterHandle> {
+    let handle = {
+        let _lock = ClusterLock::acquire(name)?;
+        let (record, handle) = locked_handle(state, name)?;
+        if handle.provider_name.is_empty() {
+            return Err(Error::new(
+                ErrorKind::ClusterNotUp,
+                format!(
+                    "Cluster {} was never provisioned; launch it with `sky launch`.",
+                    py_str_repr(name)
+                ),
+            ));
+        }
+        if record.status == ClusterStatus::Up && !force {
+            progress(Progress::Info(format!(
+                "Cluster {} is already up.",
+                py_str_repr(name)
+            )));
+            handle
+        } else {
+            let info = RecordInfo {
+                command: Some("sky start".into()),
+                ..Default::default()
+            };
+            provision(
+                state,
+                handle,
+                &info,
+                Some(record.status),
+                retry_until_up,
+                progress,
+            )?
+        }
+    };
+    if let Some(idle) = idle_minutes_to_autostop {
+        set_autostop_on(state, &handle, idle, wait_for.unwrap_or_default(), down)?;
+    }
+    Ok(handle)
+}
+
+/// `core.autostop`: sets (or with a negative value cancels) autostop.
+pub fn set_autostop(
+    state: &mut StateDb,
+    name: &str,
+    idle_minutes: i64,
+    wait_for: Option<WaitFor>,
+    down: bool,
+) -> Result<()> {
+    let handle = check_cluster_available(state, name, "setting autostop")?;
+    set_autostop_on(
+        state,
+        &handle,
+        idle_minutes,
+        wait_for.unwrap_or_default(),
+        down,
+    )
+}
+
+/// `core.endpoints`: `port -> "<head ip>:<port>"` for the cluster's opened
+/// ports (one `port` only when given), expanding ranges like `8000-8002`.
+pub fn endpoints(
+    state: &mut StateDb,
+    name: &str,
+    port: Option<u16>,
+) -> Result<std::collections::BTreeMap<u16, String>> {
+    let handle = check_cluster_available(state, name, "getting endpoints")?;
+    let ip = handle.head_ip().unwrap_or_default().to_string();
+    let mut out = std::collections::BTreeMap::new();
+    for spec in &handle.launched_resources.ports {
+        let (lo, hi) = match spec.split_once('-') {
+            Some((a, b)) => (a.trim().parse::<u16>(), b.trim().parse::<u16>()),
+            None => (spec.trim().parse::<u16>(), spec.trim().parse::<u16>()),
+        };
+        let (Ok(lo), Ok(hi)) = (lo, hi) else {
+            continue;
+        };
+        for p in lo..=hi {
+            if port.is_none_or(|want| want == p) {
+                out.insert(p, format!("{ip}:{p}"));
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,189 @@
+//! The PROVISION stage: record the cluster (INIT) before anything exists,
+//! bootstrap and run the instances through the infra's provisioner, write
+//! the cluster spec on the head and start its agent, then mark it UP.
+//! Each step saves the handle first, so `sky down` after a crash at any
+//! point knows what to remove.
+
+use super::{
+    ClusterHandle, LaunchedResources, Progress, ProgressSink, finishing_message, starting_message,
+};
+use crate::agent::NodeSpec;
+use crate::error::{Error, ErrorKind, Result};
+use crate::provision::{self, ProvisionConfig, Provisioner};
+use crate::state::{ClusterStatus, ClusterUpdate, StateDb};
+
+/// What a provisioning run records alongside the handle.
+#[derive(Debug, Clone, Default)]
+pub struct RecordInfo {
+    /// Requested resources (JSON) for the history.
+    pub requested_resources: serde_json::Value,
+    /// The command line.
+    pub command: Option<String>,
+    /// The task's YAML.
+    pub task_yaml: Option<String>,
+    /// A launch (as opposed to `sky start`).
+    pub is_launch: bool,
+}
+
+/// The provisioner of a launched cloud.
+pub fn provisioner_for(cloud: &str) -> Result<Box<dyn Provisioner>> {
+    provision::get(cloud).ok_or_else(|| {
+        Error::new(
+            ErrorKind::NotSupported,
+            format!("Provisioning on {cloud} is not supported yet; only the local infra is."),
+        )
+    })
+}
+
+/// Saves the handle with `ready` (UP) or not (INIT).
+pub fn save(
+    state: &mut StateDb,
+    handle: &ClusterHandle,
+    info: &RecordInfo,
+    ready: bool,
+) -> Result<()> {
+    let lr = &handle.launched_resources;
+    state.add_or_update_cluster(&ClusterUpdate {
+        name: handle.cluster_name.clone(),
+        handle: handle.to_json(),
+        requested_resources: info.requested_resources.clone(),
+        launched_resources: serde_json::to_value(lr).unwrap_or_default(),
+        launched_nodes: handle.launched_nodes as i64,
+        cloud: Some(lr.cloud_display()),
+        region: lr.region.clone(),
+        zone: lr.zone.clone(),
+        ready,
+        is_launch: info.is_launch,
+        last_use: info.command.clone(),
+        task_yaml: info.task_yaml.clone(),
+        user_hash: super::identity::user_hash(),
+        workspace: "default".into(),
+        is_managed: false,
+    })
+}
+
+/// Fills the handle's provider config (idempotent; also used by `down`
+/// for a cluster whose launch died before it was saved).
+pub fn bootstrap(handle: &mut ClusterHandle, resume: bool) -> Result<ProvisionConfig> {
+    let p = provisioner_for(&handle.provider_name)?;
+    let region = handle.launched_resources.region.clone().unwrap_or_default();
+    let config = p.bootstrap_instances(
+        &region,
+        &handle.cluster_name_on_cloud,
+        ProvisionConfig {
+            provider_config: handle.provider_config.clone(),
+            count: handle.launched_nodes,
+            resume_stopped_nodes: resume,
+        },
+    )?;
+    handle.provider_config = config.provider_config.clone();
+    Ok(config)
+}
+
+/// A fresh handle for `name` with what was chosen to launch.
+pub fn new_handle(name: &str, launched: LaunchedResources, num_nodes: u32) -> ClusterHandle {
+    ClusterHandle {
+        cluster_name: name.into(),
+        cluster_name_on_cloud: name.into(),
+        provider_name: launched.cloud.clone(),
+        provider_config: serde_json::Value::Null,
+        launched_nodes: num_nodes,
+        launched_resources: launched,
+        nodes: Vec::new(),
+    }
+}
+
+/// Provisions (or resumes) `handle`'s nodes and starts the runtime; the
+/// record goes INIT -> UP. `prev` is the record's status before.
+pub fn provision(
+    state: &mut StateDb,
+    mut handle: ClusterHandle,
+    info: &RecordInfo,
+    prev: Option<ClusterStatus>,
+    retry_until_up: bool,
+    progress: ProgressSink<'_>,
+) -> Result<ClusterHandle> {
+    let name = handle.cluster_name.clone();
+    save(state, &handle, info, false)?;
+    let p = provisioner_for(&handle.provider_name)?;
+    let lr = handle.launched_resources.clone();
+    let region = lr.region.clone().unwrap_or_default();
+    let zone = lr
+        .zone
+        .as_deref()
+        .map(|z| format!(" ({z})"))
+        .unwrap_or_default();
+    progress(Progress::Info(starting_message(&format!(
+        "Launching on {} {region}{zone}.",
+        lr.cloud_display()
+    ))));
+    progress(Progress::Spinner("Launching".into()));
+    let config = bootstrap(&mut handle, true)?;
+    save(state, &handle, info, false)?;
+    loop {
+        match p.run_instances(&region, &handle.cluster_name_on_cloud, &config) {
+            Ok(_) => break,
+            Err(e) if retry_until_up && e.kind == ErrorKind::ResourcesUnavailable => {
+                progress(Progress::Info(format!(
+                    "Retrying provisioning: {}",
+                    e.message
+                )));
+                std::thread::sleep(std::time::Duration::from_secs(2));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    p.wait_instances(
+        &region,
+        &handle.cluster_name_on_cloud,
+        &handle.provider_config,
+        None,
+    )?;
+    let info_nodes = p.get_cluster_info(
+        &region,
+        &handle.cluster_name_on_cloud,
+        &handle.provider_config,
+    )?;
+    handle.nodes = info_nodes
+        .instances
+        .into_iter()
+        .take(handle.launched_nodes as usize)
+        .map(|i| NodeSpec {
+            instance_id: i.instance_id,
+            internal_ip: i.internal_ip,
+            runner: i.runner,
+            resources: i.resources,
+        })
+        .collect();
+    if handle.nodes.len() < handle.launched_nodes as usize {
+        return Err(Error::new(
+            ErrorKind::ResourcesUnavailable,
+            format!(
+                "Only {} of {} nodes of cluster {name:?} came up.",
+                handle.nodes.len(),
+                handle.launched_nodes
+            ),
+        ));
+    }
+    save(state, &handle, info, false)?;
+    progress(Progress::Spinner("Preparing SkyPilot runtime".into()));
+    setup_runtime(&handle, prev == Some(ClusterStatus::Stopped))?;
+    save(state, &handle, info, true)?;
+    let hint = format!("\x1b[2mView logs: \x1b[1msky logs --provision {name}\x1b[0m\x1b[0m");
+    progress(Progress::Info(format!(
+        "{}  {hint}",
+        finishing_message(&format!("Cluster launched: {name}."))
+    )));
+    Ok(handle)
+}
+
+/// Writes the cluster spec on the head and starts its agent; after a
+/// restart from STOPPED, jobs that were live become FAILED_DRIVER first.
+pub fn setup_runtime(handle: &ClusterHandle, restarted: bool) -> Result<()> {
+    let agent = handle.agent()?;
+    agent.set_cluster(&handle.cluster_spec())?;
+    if restarted {
+        agent.fail_all_in_progress()?;
+    }
+    agent.start().map(|_| ())
+}
