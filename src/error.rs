@@ -52,6 +52,8 @@ pub enum ErrorKind {
     ResourcesUnavailable,
     /// `sky.exceptions.InvalidClusterNameError`.
     InvalidClusterName,
+    /// `sky.exceptions.NoCloudAccessError`.
+    NoCloudAccess,
 }
 
 impl ErrorKind {
@@ -80,6 +82,7 @@ impl ErrorKind {
             ErrorKind::ClusterDoesNotExist => "ClusterDoesNotExist",
             ErrorKind::ResourcesUnavailable => "ResourcesUnavailableError",
             ErrorKind::InvalidClusterName => "InvalidClusterNameError",
+            ErrorKind::NoCloudAccess => "NoCloudAccessError",
         }
     }
 }
@@ -100,7 +103,8 @@ impl ErrorKind {
             | ErrorKind::ClusterNotUp
             | ErrorKind::ClusterDoesNotExist
             | ErrorKind::ResourcesUnavailable
-            | ErrorKind::InvalidClusterName => format!("sky.exceptions.{}", self.python_name()),
+            | ErrorKind::InvalidClusterName
+            | ErrorKind::NoCloudAccess => format!("sky.exceptions.{}", self.python_name()),
             _ => self.python_name().to_string(),
         }
     }

@@ -7,10 +7,12 @@
 pub mod agent;
 pub mod backend;
 pub mod catalog;
+pub mod check;
 pub mod cli;
 pub mod clouds;
 pub mod config;
 pub mod error;
+pub mod optimizer;
 pub mod provision;
 pub mod runner;
 pub mod spec;

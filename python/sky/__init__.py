@@ -84,11 +84,13 @@ _LAZY = {
     'reload_config': ('sky.skypilot_config', 'safe_reload_config'),
     'Config': ('sky.utils.config_utils', 'Config'),
     'list_accelerators': ('sky.catalog', 'list_accelerators'),
+    'Optimizer': ('sky.optimizer', 'Optimizer'),
+    'optimize': ('sky.optimizer', 'optimize'),
 }
 
 # Submodules `sky.<name>` reaches without an explicit import.
-_SUBMODULES = ('catalog', 'clouds', 'dag', 'data', 'exceptions', 'jobs', 'resources',
-               'skylet', 'skypilot_config', 'task', 'utils')
+_SUBMODULES = ('catalog', 'check', 'clouds', 'dag', 'data', 'exceptions', 'jobs', 'optimizer',
+               'resources', 'skylet', 'skypilot_config', 'task', 'utils')
 
 __all__ = [
     '__version__', 'AWS', 'Azure', 'Cudo', 'GCP', 'IBM', 'Kubernetes', 'K8s',
@@ -98,7 +100,7 @@ __all__ = [
     'FileMountType', 'Storage', 'StorageMode', 'StoreType', 'ClusterStatus',
     'JobStatus', 'ManagedJobStatus', 'StatusRefreshMode', 'Dag',
     'DagExecution', 'Task', 'Resources', 'reload_config', 'Config',
-    'list_accelerators'
+    'list_accelerators', 'Optimizer', 'optimize'
 ]
 
 

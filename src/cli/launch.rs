@@ -26,6 +26,8 @@ pub struct TaskCommand {
     pub task: Task,
     /// The target cluster (`-c` / CLUSTER), if any.
     pub cluster: Option<String>,
+    /// `sky launch --dryrun`: plan only.
+    pub dryrun: bool,
 }
 
 /// A failed task command: the error and the usage line to print it with.
@@ -202,6 +204,7 @@ fn launch(argv: &[String], console: &mut dyn Console) -> Result<TaskCommand, Cli
     Ok(TaskCommand {
         task,
         cluster: args.cluster,
+        dryrun: args.dryrun,
     })
 }
 
@@ -236,7 +239,11 @@ fn exec(argv: &[String], console: &mut dyn Console) -> Result<TaskCommand, CliEr
         "ports",
     ];
     match make_task_or_dag(&req, console)? {
-        Built::Task(t) => Ok(TaskCommand { task: *t, cluster }),
+        Built::Task(t) => Ok(TaskCommand {
+            task: *t,
+            cluster,
+            dryrun: false,
+        }),
         Built::Dag(_) => Err(CliError::usage(
             "YAML specifies a DAG, while `sky exec` supports a single task only.",
         )),

@@ -8,7 +8,9 @@ pub mod click;
 pub mod command_args;
 pub mod console;
 pub mod dotenv;
+pub mod dryrun;
 pub mod entrypoint;
+pub mod gpus;
 pub mod launch;
 pub mod task_options;
 pub mod yaml_entry;
@@ -31,6 +33,87 @@ struct Cli {
     /// Show the commit hash and exit.
     #[arg(short = 'c', long = "commit")]
     commit: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// The commands that work today.
+#[derive(clap::Subcommand, Debug)]
+enum Command {
+    /// Check which clouds are available to use.
+    ///
+    /// This checks access credentials for all clouds supported by SkyPilot.
+    /// If a cloud is detected to be inaccessible, the reason and correction
+    /// steps will be shown. If CLOUDS are specified, checks credentials for
+    /// only those clouds. The enabled clouds are cached and form the
+    /// "search space" to be considered for each task.
+    Check {
+        /// Clouds to check (all by default).
+        infra_list: Vec<String>,
+        /// Show the activated account for each cloud.
+        #[arg(short = 'v', long)]
+        verbose: bool,
+        /// The workspace to check.
+        #[arg(short = 'w', long)]
+        workspace: Option<String>,
+        /// Output format: table or json.
+        #[arg(short = 'o', long = "output", default_value = "table")]
+        output: String,
+    },
+    /// SkyPilot GPU/Accelerator CLI.
+    #[command(subcommand)]
+    Gpus(GpusCommand),
+    /// Show supported GPU/TPU/accelerators and their prices (deprecated: use `sky gpus list`).
+    ShowGpus(gpus::GpusArgs),
+}
+
+/// `sky gpus ...`.
+#[derive(clap::Subcommand, Debug)]
+enum GpusCommand {
+    /// Show supported GPU/TPU/accelerators and their prices.
+    List(gpus::GpusArgs),
+}
+
+fn gpus_main(args: &gpus::GpusArgs) -> i32 {
+    let mut console = console::StdConsole::new();
+    match gpus::render(args, &mut console) {
+        Ok(text) => {
+            println!("{text}");
+            0
+        }
+        Err(e) => {
+            eprint!(
+                "{}",
+                e.stderr_text("sky gpus list [OPTIONS] [ACCELERATOR_STR]")
+            );
+            e.exit_code()
+        }
+    }
+}
+
+fn check_main(infra_list: &[String], output: &str) -> i32 {
+    let env = crate::config::load::Env::process();
+    let clouds = (!infra_list.is_empty()).then_some(infra_list);
+    match crate::check::run_check(&env, clouds) {
+        Ok(report) if output == "json" => {
+            let mut m = serde_json::Map::new();
+            for c in report.clouds.iter().filter(|c| !c.enabled().is_empty()) {
+                let caps: Vec<&str> = c.enabled().iter().map(|x| x.as_str()).collect();
+                m.insert(c.repr.to_string(), serde_json::json!(caps));
+            }
+            let all = serde_json::json!({ "default": m });
+            println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
+            0
+        }
+        Ok(report) => {
+            print!("{}", report.text);
+            0
+        }
+        Err(e) => {
+            eprint!("{}", CliError::Task(e).stderr_text(""));
+            1
+        }
+    }
 }
 
 /// Runs the hidden `launch` / `exec` commands: they parse, check and build
@@ -39,6 +122,21 @@ struct Cli {
 fn task_command_main(argv: &[String]) -> i32 {
     let mut console = console::StdConsole::new();
     match launch::task_command(argv, &mut console) {
+        Ok(cmd) if cmd.dryrun => {
+            let (log, result) = dryrun::plan(cmd.task);
+            print!("{}", crate::optimizer::render_log(&log));
+            match result {
+                Ok(_) => 0,
+                Err(mut e) => {
+                    // `str(KeyError(k))` is `repr(k)`.
+                    if e.kind == crate::ErrorKind::Key {
+                        e.message = crate::yaml::py_str_repr(&e.message);
+                    }
+                    eprint!("{}", CliError::Task(e).stderr_text(""));
+                    1
+                }
+            }
+        }
         Ok(_) => {
             eprintln!(
                 "Error: `sky {}` cannot submit tasks yet: the cluster runtime comes with a later stix release.",
@@ -85,6 +183,15 @@ pub fn main(argv: Vec<String>) -> i32 {
     if cli.commit {
         println!("skypilot, commit {}", crate::COMMIT);
         return 0;
+    }
+    match &cli.command {
+        Some(Command::Check {
+            infra_list, output, ..
+        }) => return check_main(infra_list, output),
+        Some(Command::Gpus(GpusCommand::List(args))) | Some(Command::ShowGpus(args)) => {
+            return gpus_main(args);
+        }
+        None => {}
     }
     // Like click, a bare `sky` prints the help.
     let _ = <Cli as clap::CommandFactory>::command().print_help();

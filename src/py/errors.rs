@@ -33,7 +33,8 @@ pub fn to_pyerr(e: Error) -> PyErr {
         | ErrorKind::ClusterDoesNotExist
         | ErrorKind::ResourcesMismatch
         | ErrorKind::ResourcesUnavailable
-        | ErrorKind::InvalidClusterName) => {
+        | ErrorKind::InvalidClusterName
+        | ErrorKind::NoCloudAccess) => {
             Python::attach(|py| sky_exception(py, kind.python_name(), msg))
         }
     }

@@ -7,6 +7,7 @@ mod config;
 mod convert;
 mod dag;
 mod errors;
+mod optimizer;
 mod resources;
 mod status;
 mod storage;
@@ -56,5 +57,8 @@ fn sky_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     config::register(m)?;
     m.add_function(wrap_pyfunction!(cli::task_from_cli_args, m)?)?;
     m.add_function(wrap_pyfunction!(catalog::list_accelerators, m)?)?;
+    m.add_function(wrap_pyfunction!(optimizer::optimize_dag, m)?)?;
+    m.add_function(wrap_pyfunction!(optimizer::check_clouds, m)?)?;
+    m.add_function(wrap_pyfunction!(optimizer::enabled_clouds, m)?)?;
     Ok(())
 }

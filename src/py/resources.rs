@@ -188,8 +188,17 @@ impl PyResources {
     fn memory(&self) -> Option<String> {
         self.inner.memory.clone()
     }
+    /// The requested accelerators, or (as SkyPilot infers them) those
+    /// the instance type carries.
     #[getter]
     fn accelerators(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        if self.inner.accelerators.is_none() && self.inner.instance_type.is_some() {
+            let cat = crate::catalog::Catalogs::shared();
+            let inferred = py
+                .detach(|| crate::clouds::launchable::accelerators(&cat, &self.inner))
+                .py()?;
+            return opt(py, &inferred, Value::Map);
+        }
         opt(py, &self.inner.accelerators, Value::Map)
     }
     #[getter]
