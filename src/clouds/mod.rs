@@ -213,7 +213,7 @@ pub trait Cloud: Send + Sync + std::fmt::Debug {
     fn catalog(&self) -> Option<&'static CatalogSpec> {
         None
     }
-    /// Features not implemented for `r`, with SkyPilot's reasons.
+    /// Features `r` asks for that this cloud lacks, with SkyPilot's reasons.
     fn unsupported_features(&self, r: &Resources) -> Vec<(Feature, String)> {
         let _ = r;
         self.catalog()
