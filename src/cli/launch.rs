@@ -26,6 +26,10 @@ pub struct TaskCommand {
     pub task: Task,
     /// The target cluster (`-c` / CLUSTER), if any.
     pub cluster: Option<String>,
+    /// `-d/--detach-run`.
+    pub detach_run: bool,
+    /// `sky launch`'s flags (`None` for `sky exec`).
+    pub launch: Option<Box<LaunchArgs>>,
 }
 
 /// A failed task command: the error and the usage line to print it with.
@@ -201,7 +205,9 @@ fn launch(argv: &[String], console: &mut dyn Console) -> Result<TaskCommand, Cli
     }
     Ok(TaskCommand {
         task,
-        cluster: args.cluster,
+        cluster: args.cluster.clone(),
+        detach_run: args.detach_run,
+        launch: Some(Box::new(args)),
     })
 }
 
@@ -236,7 +242,12 @@ fn exec(argv: &[String], console: &mut dyn Console) -> Result<TaskCommand, CliEr
         "ports",
     ];
     match make_task_or_dag(&req, console)? {
-        Built::Task(t) => Ok(TaskCommand { task: *t, cluster }),
+        Built::Task(t) => Ok(TaskCommand {
+            task: *t,
+            cluster,
+            detach_run: args.detach_run,
+            launch: None,
+        }),
         Built::Dag(_) => Err(CliError::usage(
             "YAML specifies a DAG, while `sky exec` supports a single task only.",
         )),

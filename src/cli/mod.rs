@@ -10,6 +10,7 @@ pub mod console;
 pub mod dotenv;
 pub mod entrypoint;
 pub mod launch;
+pub mod submit;
 pub mod task_options;
 pub mod yaml_entry;
 
@@ -33,19 +34,22 @@ struct Cli {
     commit: bool,
 }
 
-/// Runs the hidden `launch` / `exec` commands: they parse, check and build
-/// the task exactly as SkyPilot does, then stop, since submitting it needs
-/// the cluster runtime of a later release.
+/// Runs `launch` / `exec`: they parse, check and build the task exactly as
+/// SkyPilot does, then submit it (`submit.rs`).
 fn task_command_main(argv: &[String]) -> i32 {
     let mut console = console::StdConsole::new();
     match launch::task_command(argv, &mut console) {
-        Ok(_) => {
-            eprintln!(
-                "Error: `sky {}` cannot submit tasks yet: the cluster runtime comes with a later stix release.",
-                argv[0]
-            );
-            1
-        }
+        Ok(cmd) => match submit::submit(argv, cmd, &mut console) {
+            Ok(code) => code,
+            Err(CliError::Help(text)) => {
+                print!("{text}");
+                0
+            }
+            Err(e) => {
+                eprint!("{}", e.stderr_text(""));
+                e.exit_code()
+            }
+        },
         Err(launch::CommandError {
             error: CliError::Help(text),
             ..
