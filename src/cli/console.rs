@@ -128,7 +128,7 @@ impl Console for StdConsole {
 impl StdConsole {
     fn ask(&mut self, prompt: &str, default: bool) -> Result<(), CliError> {
         loop {
-            self.write(&prompt);
+            self.write(prompt);
             let mut line = String::new();
             match self.input.read_line(&mut line) {
                 Ok(0) | Err(_) => return Err(CliError::Abort),

@@ -5,12 +5,15 @@ use clap::Parser;
 
 mod agent;
 pub mod click;
+pub mod cluster_cmds;
 pub mod command_args;
 pub mod console;
 pub mod dotenv;
 pub mod entrypoint;
+pub mod job_cmds;
 pub mod launch;
 pub mod submit;
+pub mod tables;
 pub mod task_options;
 pub mod yaml_entry;
 
@@ -64,6 +67,24 @@ fn task_command_main(argv: &[String]) -> i32 {
     }
 }
 
+/// Runs a cluster or job command (`status`, `stop`, `queue`, ...).
+fn cluster_command_main(argv: &[String]) -> Option<i32> {
+    let mut console = console::StdConsole::new();
+    let result =
+        cluster_cmds::main(argv, &mut console).or_else(|| job_cmds::main(argv, &mut console))?;
+    Some(match result {
+        Ok(code) => code,
+        Err(CliError::Help(text)) => {
+            print!("{text}");
+            0
+        }
+        Err(e) => {
+            eprint!("{}", e.stderr_text(&format!("sky {} [OPTIONS]", argv[0])));
+            e.exit_code()
+        }
+    })
+}
+
 /// Runs the CLI on `argv` (program name excluded); returns the exit code.
 pub fn main(argv: Vec<String>) -> i32 {
     // The cluster runtime, hidden from `--help` (SkyPilot's skylet).
@@ -72,6 +93,9 @@ pub fn main(argv: Vec<String>) -> i32 {
     }
     if matches!(argv.first().map(String::as_str), Some("launch" | "exec")) {
         return task_command_main(&argv);
+    }
+    if let Some(code) = cluster_command_main(&argv) {
+        return code;
     }
     let args = std::iter::once("sky".to_string()).chain(argv);
     let cli = match Cli::try_parse_from(args) {
