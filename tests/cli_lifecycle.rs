@@ -177,11 +177,22 @@ fn cluster_lifecycle_through_the_cli() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("again"), "{out}");
 
+    // No ports opened: `click.Abort`.
+    let (code, _, err) = h.sky(&["endpoints", "c2"]);
+    assert_eq!((code, err.as_str()), (1, "Aborted!\n"));
+
     let (code, out, _) = h.sky(&["down", "-y", "c2"]);
     assert_eq!(code, 0);
     assert!(out.contains("Terminating cluster c2...done."), "{out}");
     assert_eq!(h.status_line("c2"), "");
     assert!(!h.0.join(".sky/local_clusters/c2").exists());
+
+    let (code, out, _) = h.sky(&["cost-report"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("Clusters (last 30 days)\nNAME  LAUNCHED"), "{out}");
+    let row = out.lines().find(|l| l.starts_with("c2 ")).unwrap_or("");
+    assert!(row.contains("2x Local(") && row.contains("TERMINATED"), "{out}");
+    assert!(out.ends_with("\nTotal Cost: $0.00\n"), "{out}");
 }
 
 #[test]

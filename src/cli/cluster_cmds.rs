@@ -11,6 +11,21 @@ use crate::cli::submit::progress_printer;
 use crate::cli::tables;
 use crate::state::{ClusterRecord, ClusterStatus, StateDb};
 
+/// The cluster commands as `sky --help` lists them.
+pub const COMMANDS_HELP: &str = "Commands:
+  launch     Launch a cluster or task.
+  exec       Execute a task or command on an existing cluster.
+  status     Show clusters.
+  queue      Show the job queue for cluster(s).
+  logs       Tail the log of a job.
+  cancel     Cancel job(s).
+  stop       Stop cluster(s).
+  start      Restart cluster(s).
+  down       Tear down cluster(s).
+  autostop   Schedule an autostop or autodown for cluster(s).
+  endpoints  Show the endpoints of a cluster's opened ports.
+  cost-report  Show estimated costs for launched clusters.";
+
 const GREEN: &str = "\x1b[32m";
 const BRIGHT: &str = "\x1b[1m";
 const RESET: &str = "\x1b[0m";

@@ -12,6 +12,7 @@ pub mod dotenv;
 pub mod entrypoint;
 pub mod job_cmds;
 pub mod launch;
+pub mod misc_cmds;
 pub mod submit;
 pub mod tables;
 pub mod task_options;
@@ -26,7 +27,8 @@ pub use click::CliError;
 #[command(
     name = "sky",
     disable_version_flag = true,
-    about = "SkyPilot (stix): launch, run and manage AI workloads on any infra."
+    about = "SkyPilot (stix): launch, run and manage AI workloads on any infra.",
+    after_help = cluster_cmds::COMMANDS_HELP
 )]
 struct Cli {
     /// Show the version and exit.
@@ -70,8 +72,9 @@ fn task_command_main(argv: &[String]) -> i32 {
 /// Runs a cluster or job command (`status`, `stop`, `queue`, ...).
 fn cluster_command_main(argv: &[String]) -> Option<i32> {
     let mut console = console::StdConsole::new();
-    let result =
-        cluster_cmds::main(argv, &mut console).or_else(|| job_cmds::main(argv, &mut console))?;
+    let result = cluster_cmds::main(argv, &mut console)
+        .or_else(|| job_cmds::main(argv, &mut console))
+        .or_else(|| misc_cmds::main(argv, &mut console))?;
     Some(match result {
         Ok(code) => code,
         Err(CliError::Help(text)) => {
