@@ -12,6 +12,7 @@ pub mod clouds;
 pub mod config;
 pub mod error;
 pub mod provision;
+pub mod requests;
 pub mod runner;
 pub mod spec;
 pub mod state;

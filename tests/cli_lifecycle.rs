@@ -189,9 +189,15 @@ fn cluster_lifecycle_through_the_cli() {
 
     let (code, out, _) = h.sky(&["cost-report"]);
     assert_eq!(code, 0);
-    assert!(out.starts_with("Clusters (last 30 days)\nNAME  LAUNCHED"), "{out}");
+    assert!(
+        out.starts_with("Clusters (last 30 days)\nNAME  LAUNCHED"),
+        "{out}"
+    );
     let row = out.lines().find(|l| l.starts_with("c2 ")).unwrap_or("");
-    assert!(row.contains("2x Local(") && row.contains("TERMINATED"), "{out}");
+    assert!(
+        row.contains("2x Local(") && row.contains("TERMINATED"),
+        "{out}"
+    );
     assert!(out.ends_with("\nTotal Cost: $0.00\n"), "{out}");
 }
 

@@ -1,7 +1,6 @@
-//! `sky launch` and `sky exec` up to the task they would submit: the
-//! checks they make before building the task, and the task itself.
-//! Submitting it needs the cluster runtime, so both commands stay hidden
-//! until it exists.
+//! `sky launch` and `sky exec` up to the task they submit: the checks
+//! they make before building the task, and the task itself (`submit.rs`
+//! submits it).
 
 use clap::{CommandFactory, Parser};
 
