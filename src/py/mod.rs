@@ -8,6 +8,7 @@ mod convert;
 mod dag;
 mod errors;
 mod resources;
+mod sdk;
 mod status;
 mod storage;
 mod task;
@@ -55,6 +56,11 @@ fn sky_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dag::parse_time_seconds, m)?)?;
     config::register(m)?;
     m.add_function(wrap_pyfunction!(cli::task_from_cli_args, m)?)?;
+    m.add_function(wrap_pyfunction!(sdk::sdk_submit, m)?)?;
+    m.add_function(wrap_pyfunction!(sdk::sdk_get, m)?)?;
+    m.add_function(wrap_pyfunction!(sdk::sdk_tail_logs, m)?)?;
+    m.add_function(wrap_pyfunction!(sdk::sdk_api_status, m)?)?;
+    m.add_function(wrap_pyfunction!(sdk::sdk_api_cancel, m)?)?;
     m.add_function(wrap_pyfunction!(catalog::list_accelerators, m)?)?;
     Ok(())
 }

@@ -5,6 +5,8 @@
 //! table. Only the journal is shared between caller and worker, so an API
 //! server later changes the transport, not this shape.
 
+pub mod calls;
+
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -151,6 +153,17 @@ fn finish(id: &str, outcome: Result<Value>) -> Result<()> {
     Ok(())
 }
 
+/// Journals the SDK call `name` (see [`calls::run`]) and runs it on a
+/// new thread; returns the request id.
+pub fn submit_call(name: &str, body: Value, task: Option<crate::spec::Task>) -> Result<String> {
+    let cluster = body["cluster_name"].as_str().map(str::to_string);
+    let call = name.to_string();
+    let args = body.clone();
+    submit(name, cluster.as_deref(), body, move |db| {
+        calls::run(db, &call, &args, task.as_ref())
+    })
+}
+
 /// Journals a request and runs `work` on a new thread; returns its id.
 pub fn submit(
     name: &str,
@@ -280,12 +293,10 @@ pub fn list(all: bool, limit: Option<usize>) -> Result<Vec<RequestRecord>> {
             "SELECT {COLUMNS} FROM requests {filter} ORDER BY created_at DESC{limit}"
         ))
         .map_err(sql_err)?;
-    let rows = stmt
-        .query_map([], record)
+    stmt.query_map([], record)
         .map_err(sql_err)?
         .collect::<rusqlite::Result<_>>()
-        .map_err(sql_err);
-    rows
+        .map_err(sql_err)
 }
 
 /// Cancels the given unfinished requests (all of them when `None`);
