@@ -24,7 +24,9 @@ pub const COMMANDS_HELP: &str = "Commands:
   down       Tear down cluster(s).
   autostop   Schedule an autostop or autodown for cluster(s).
   endpoints  Show the endpoints of a cluster's opened ports.
-  cost-report  Show estimated costs for launched clusters.";
+  cost-report  Show estimated costs for launched clusters.
+  api status   List requests (SDK calls journaled in ~/.sky/state.db).
+  api cancel   Cancel requests.";
 
 const GREEN: &str = "\x1b[32m";
 const BRIGHT: &str = "\x1b[1m";

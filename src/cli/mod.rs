@@ -4,6 +4,7 @@
 use clap::Parser;
 
 mod agent;
+pub mod api_cmds;
 pub mod click;
 pub mod cluster_cmds;
 pub mod command_args;
@@ -74,7 +75,8 @@ fn cluster_command_main(argv: &[String]) -> Option<i32> {
     let mut console = console::StdConsole::new();
     let result = cluster_cmds::main(argv, &mut console)
         .or_else(|| job_cmds::main(argv, &mut console))
-        .or_else(|| misc_cmds::main(argv, &mut console))?;
+        .or_else(|| misc_cmds::main(argv, &mut console))
+        .or_else(|| api_cmds::main(argv, &mut console))?;
     Some(match result {
         Ok(code) => code,
         Err(CliError::Help(text)) => {

@@ -66,3 +66,19 @@ def test_errors_keep_skypilot_classes(home):
         sky.get(sky.queue('nope'))
     assert sky.api_status() == []
     assert sky.get(sky.api_cancel(all_users=True)) == []
+
+
+def test_api_status_lists_sdk_requests(home):
+    import subprocess
+    import sys
+    request_id = sky.status()
+    sky.get(request_id)
+    code = 'import sys; from sky import cli; sys.argv[0] = "sky"; cli.main()'
+    p = subprocess.run([sys.executable, '-c', code, 'api', 'status', '-a'],
+                       capture_output=True, text=True, check=False)
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert lines[0].split() == ['ID', 'User', 'Name', 'Created', 'Status']
+    assert lines[1].startswith(request_id[:30])
+    assert lines[1].split()[2] == 'status'
+    assert lines[1].endswith('SUCCEEDED')
