@@ -4,7 +4,7 @@
 use clap::Parser;
 
 use crate::cli::CliError;
-use crate::cli::cluster_cmds::parse;
+use crate::cli::cluster_cmds::{Selection, parse};
 use crate::cli::console::{Console, Style};
 use crate::cli::tables;
 use crate::requests;
@@ -38,15 +38,9 @@ struct StatusArgs {
 struct CancelArgs {
     /// Request ids (prefixes).
     request_ids: Vec<String>,
-    /// All your requests.
-    #[arg(short = 'a', long = "all")]
-    all: bool,
-    /// All users' requests.
-    #[arg(short = 'u', long = "all-users")]
-    all_users: bool,
-    /// Skip confirmation.
-    #[arg(short = 'y', long = "yes")]
-    yes: bool,
+    /// `-a` / `-u` / `-y`.
+    #[command(flatten)]
+    sel: Selection,
 }
 
 fn status(argv: &[String], console: &mut dyn Console) -> Result<i32, CliError> {
@@ -115,9 +109,13 @@ fn status(argv: &[String], console: &mut dyn Console) -> Result<i32, CliError> {
 
 fn cancel(argv: &[String], console: &mut dyn Console) -> Result<i32, CliError> {
     let args: CancelArgs = parse("cancel", argv)?;
-    let ids = if args.all || args.all_users {
-        if !args.yes {
-            let keyword = if args.all_users { "ALL USERS'" } else { "YOUR" };
+    let ids = if args.sel.all || args.sel.all_users {
+        if !args.sel.yes {
+            let keyword = if args.sel.all_users {
+                "ALL USERS'"
+            } else {
+                "YOUR"
+            };
             console.confirm_default_yes(&format!(
                 "This will cancel all {keyword} requests. Proceed?"
             ))?;

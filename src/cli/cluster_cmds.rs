@@ -52,21 +52,30 @@ struct StatusArgs {
     all: bool,
 }
 
+/// `-a/--all`, `-u/--all-users`, `-y/--yes`, shared by the commands
+/// that act on several clusters, jobs or requests.
+#[derive(clap::Args, Debug)]
+pub struct Selection {
+    /// All of yours.
+    #[arg(short = 'a', long = "all")]
+    pub all: bool,
+    /// All users'.
+    #[arg(short = 'u', long = "all-users")]
+    pub all_users: bool,
+    /// Skip confirmation.
+    #[arg(short = 'y', long = "yes")]
+    pub yes: bool,
+}
+
 /// `sky stop` / `sky down` / `sky autostop` arguments.
 #[derive(Parser, Debug)]
 #[command(disable_version_flag = true)]
 struct DownArgs {
     /// Clusters (glob patterns).
     clusters: Vec<String>,
-    /// All your clusters.
-    #[arg(short = 'a', long = "all")]
-    all: bool,
-    /// All users' clusters.
-    #[arg(short = 'u', long = "all-users")]
-    all_users: bool,
-    /// Skip confirmation.
-    #[arg(short = 'y', long = "yes")]
-    yes: bool,
+    /// `-a` / `-u` / `-y`.
+    #[command(flatten)]
+    sel: Selection,
     /// Ignore infra errors and remove the local record.
     #[arg(short = 'p', long)]
     purge: bool,
@@ -283,7 +292,7 @@ fn down_like(cmd: &str, argv: &[String], console: &mut dyn Console) -> Result<i3
             args.idle_minutes.unwrap_or(5)
         }
     });
-    if args.clusters.is_empty() && !args.all && !args.all_users {
+    if args.clusters.is_empty() && !args.sel.all && !args.sel.all_users {
         return Err(CliError::usage(format!(
             "`sky {cmd}` requires either a cluster name or glob (see `sky status`), or the -a/--all flag \
              for all your clusters, or the -u/--all-users flag for all clusters in your team."
@@ -299,7 +308,7 @@ fn down_like(cmd: &str, argv: &[String], console: &mut dyn Console) -> Result<i3
         };
         operation = format!("{verb} auto{option} on");
     }
-    let names: Vec<String> = if args.all || args.all_users {
+    let names: Vec<String> = if args.sel.all || args.sel.all_users {
         if !args.clusters.is_empty() {
             console.echo(&[(&format!("Both --all and cluster(s) specified for `sky {cmd}`. Letting --all take effect."), Style::Plain)], true);
         }
@@ -319,7 +328,7 @@ fn down_like(cmd: &str, argv: &[String], console: &mut dyn Console) -> Result<i3
         );
         return Ok(0);
     }
-    if !args.yes && !args.purge {
+    if !args.sel.yes && !args.purge {
         confirm_clusters(console, &operation, &names)?;
     }
     console.echo(&[("", Style::Plain)], true);

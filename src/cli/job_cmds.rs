@@ -5,7 +5,7 @@ use clap::Parser;
 
 use crate::backend;
 use crate::cli::CliError;
-use crate::cli::cluster_cmds::{glob_match, parse};
+use crate::cli::cluster_cmds::{Selection, glob_match, parse};
 use crate::cli::console::{Console, Style};
 use crate::cli::submit::stream_logs;
 use crate::cli::tables;
@@ -58,15 +58,9 @@ struct CancelArgs {
     cluster: String,
     /// Job ids.
     jobs: Vec<i64>,
-    /// All your jobs.
-    #[arg(short = 'a', long = "all")]
-    all: bool,
-    /// All users' jobs.
-    #[arg(short = 'u', long = "all-users")]
-    all_users: bool,
-    /// Skip confirmation.
-    #[arg(short = 'y', long = "yes")]
-    yes: bool,
+    /// `-a` / `-u` / `-y`.
+    #[command(flatten)]
+    sel: Selection,
 }
 
 fn queue(argv: &[String], console: &mut dyn Console) -> Result<i32, CliError> {
@@ -229,7 +223,7 @@ fn cancel(argv: &[String], console: &mut dyn Console) -> Result<i32, CliError> {
         }
     }
     let mut what = String::new();
-    if args.jobs.is_empty() && !args.all && !args.all_users {
+    if args.jobs.is_empty() && !args.sel.all && !args.sel.all_users {
         console.echo(
             &[(
                 &format!("{YELLOW}No job IDs or --all/--all-users provided; cancelling the latest running job.{RESET}"),
@@ -238,10 +232,10 @@ fn cancel(argv: &[String], console: &mut dyn Console) -> Result<i32, CliError> {
             true,
         );
         what.push_str("the latest running job");
-    } else if args.all_users {
+    } else if args.sel.all_users {
         what.push_str("all users' jobs");
     } else {
-        if args.all {
+        if args.sel.all {
             what.push_str("all your jobs");
         }
         if !args.jobs.is_empty() {
@@ -252,17 +246,17 @@ fn cancel(argv: &[String], console: &mut dyn Console) -> Result<i32, CliError> {
         }
     }
     what.push_str(&format!(" on cluster(s): {}", matching.join(", ")));
-    if !args.yes {
+    if !args.sel.yes {
         console.confirm_default_yes(&format!("Cancelling {what}. Proceed?"))?;
     }
     let user_hash = backend::identity::user_hash();
-    let owner = (!args.all_users).then_some(user_hash.as_str());
+    let owner = (!args.sel.all_users).then_some(user_hash.as_str());
     let ids = (!args.jobs.is_empty()).then_some(args.jobs.as_slice());
     let cancelled = backend::cancel(
         &mut state,
         &matching[0],
         ids,
-        args.all || args.all_users,
+        args.sel.all || args.sel.all_users,
         owner,
     )?;
     if cancelled.is_empty() {
