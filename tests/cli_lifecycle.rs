@@ -187,6 +187,23 @@ fn cluster_lifecycle_through_the_cli() {
     assert_eq!(h.status_line("c2"), "");
     assert!(!h.0.join(".sky/local_clusters/c2").exists());
 
+    // Every cluster operation was journaled as a request.
+    let (code, out, _) = h.sky(&["api", "status", "-a"]);
+    assert_eq!(code, 0);
+    let rows: Vec<(String, String)> = out
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            (w[2].to_string(), w[w.len() - 1].to_string())
+        })
+        .collect();
+    let has = |n: &str, s: &str| rows.iter().any(|(a, b)| a == n && b == s);
+    assert!(has("launch", "SUCCEEDED") && has("exec", "FAILED"), "{out}");
+    for n in ["stop", "start", "down", "cancel"] {
+        assert!(has(n, "SUCCEEDED"), "{n}: {out}");
+    }
+
     let (code, out, _) = h.sky(&["cost-report"]);
     assert_eq!(code, 0);
     assert!(

@@ -175,6 +175,17 @@ fn confirm_clusters(
     ))
 }
 
+/// Runs a CLI operation on `cluster` as a journaled request `name`
+/// (so `sky api status -a` lists it, as SkyPilot's server would).
+pub fn journaled<T>(
+    name: &str,
+    cluster: &str,
+    work: impl FnOnce() -> crate::error::Result<T>,
+) -> crate::error::Result<T> {
+    let body = serde_json::json!({ "cluster_name": cluster });
+    crate::requests::run_inline(name, Some(cluster), body, work)
+}
+
 /// Parses a command's arguments (`name` is the command's name).
 pub fn parse<T: Parser>(name: &str, argv: &[String]) -> Result<T, CliError> {
     T::try_parse_from(std::iter::once(name.to_string()).chain(argv.iter().cloned()))
@@ -334,14 +345,17 @@ fn down_like(cmd: &str, argv: &[String], console: &mut dyn Console) -> Result<i3
     console.echo(&[("", Style::Plain)], true);
     let mut failures = Vec::new();
     for name in &names {
-        let result = match idle {
-            Some(i) => {
-                let wait_for = args.wait_for.as_deref().map(WaitFor::parse).transpose()?;
-                backend::set_autostop(&mut state, name, i, wait_for, down)
-            }
+        let wait_for = args.wait_for.as_deref().map(WaitFor::parse).transpose()?;
+        let request = match idle {
+            Some(_) => "autostop",
+            None if down => "down",
+            None => "stop",
+        };
+        let result = journaled(request, name, || match idle {
+            Some(i) => backend::set_autostop(&mut state, name, i, wait_for, down),
             None if down => backend::down(&mut state, name, args.purge),
             None => backend::stop(&mut state, name, args.purge),
-        };
+        });
         let message = match (&result, idle) {
             (Err(e), _) => e.message.clone(),
             (Ok(()), Some(i)) => {
@@ -409,16 +423,18 @@ fn start(argv: &[String], console: &mut dyn Console) -> Result<i32, CliError> {
         confirm_clusters(console, "Restarting", &names)?;
     }
     for name in &names {
-        backend::start(
-            &mut state,
-            name,
-            args.idle,
-            None,
-            args.down,
-            args.retry_until_up,
-            args.force,
-            &mut progress_printer(),
-        )?;
+        journaled("start", name, || {
+            backend::start(
+                &mut state,
+                name,
+                args.idle,
+                None,
+                args.down,
+                args.retry_until_up,
+                args.force,
+                &mut progress_printer(),
+            )
+        })?;
         console.echo(
             &[(
                 &format!("{GREEN}Cluster {name} started.{RESET}"),

@@ -5,7 +5,7 @@ use clap::Parser;
 
 use crate::backend;
 use crate::cli::CliError;
-use crate::cli::cluster_cmds::{Selection, glob_match, parse};
+use crate::cli::cluster_cmds::{Selection, glob_match, journaled, parse};
 use crate::cli::console::{Console, Style};
 use crate::cli::submit::stream_logs;
 use crate::cli::tables;
@@ -252,13 +252,10 @@ fn cancel(argv: &[String], console: &mut dyn Console) -> Result<i32, CliError> {
     let user_hash = backend::identity::user_hash();
     let owner = (!args.sel.all_users).then_some(user_hash.as_str());
     let ids = (!args.jobs.is_empty()).then_some(args.jobs.as_slice());
-    let cancelled = backend::cancel(
-        &mut state,
-        &matching[0],
-        ids,
-        args.sel.all || args.sel.all_users,
-        owner,
-    )?;
+    let all = args.sel.all || args.sel.all_users;
+    let cancelled = journaled("cancel", &matching[0], || {
+        backend::cancel(&mut state, &matching[0], ids, all, owner)
+    })?;
     if cancelled.is_empty() {
         console.log(&[("No jobs to cancel.", Style::Plain)]);
     } else {

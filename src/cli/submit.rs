@@ -8,6 +8,7 @@ use std::io::{IsTerminal, Write};
 use crate::agent::autostop::WaitFor;
 use crate::backend::{self, ExecOptions, LaunchOptions, Progress};
 use crate::cli::CliError;
+use crate::cli::cluster_cmds::journaled;
 use crate::cli::command_args::LaunchArgs;
 use crate::cli::console::{Console, Style};
 use crate::cli::launch::TaskCommand;
@@ -134,7 +135,9 @@ fn launch(
         fast: args.fast,
         command: Some(command),
     };
-    let res = backend::launch(&mut state, &cmd.task, &opts, &mut progress_printer())?;
+    let res = journaled("launch", &name, || {
+        backend::launch(&mut state, &cmd.task, &opts, &mut progress_printer())
+    })?;
     if res.handle.is_none() {
         return Ok(0);
     }
@@ -158,13 +161,15 @@ fn exec(cmd: TaskCommand, command: String, console: &mut dyn Console) -> Result<
         dryrun: false,
         command: Some(command),
     };
-    let res = backend::exec(
-        &mut state,
-        &cmd.task,
-        &cluster,
-        &opts,
-        &mut progress_printer(),
-    )?;
+    let res = journaled("exec", &cluster, || {
+        backend::exec(
+            &mut state,
+            &cmd.task,
+            &cluster,
+            &opts,
+            &mut progress_printer(),
+        )
+    })?;
     if cmd.detach_run || res.job_id.is_none() {
         return Ok(0);
     }

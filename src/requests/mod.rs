@@ -153,6 +153,63 @@ fn finish(id: &str, outcome: Result<Value>) -> Result<()> {
     Ok(())
 }
 
+/// Adds a request row with `status`; returns its id.
+fn journal(
+    name: &str,
+    cluster_name: Option<&str>,
+    body: &Value,
+    status: RequestStatus,
+) -> Result<String> {
+    let id = format!(
+        "{}-{}-{}-{}-{}",
+        random_hex(8),
+        random_hex(4),
+        random_hex(4),
+        random_hex(4),
+        random_hex(12)
+    );
+    let mut db = StateDb::open()?;
+    db.write(|tx| {
+        tx.execute(
+            "INSERT INTO requests (request_id, name, entrypoint, request_body, status, created_at, \
+             cluster_name, pid, schedule_type, user_id) VALUES (?1, ?2, ?2, ?3, ?8, ?4, ?5, ?6, 'short', ?7)",
+            rusqlite::params![
+                id,
+                name,
+                body.to_string(),
+                now(),
+                cluster_name,
+                std::process::id(),
+                crate::backend::identity::user_hash(),
+                status.as_str()
+            ],
+        )
+    })?;
+    Ok(id)
+}
+
+/// Runs `work` in this thread, journaled as a RUNNING request that ends
+/// SUCCEEDED or FAILED (the CLI's commands, which stream to the terminal
+/// as they run); returns what `work` returned.
+pub fn run_inline<T>(
+    name: &str,
+    cluster_name: Option<&str>,
+    body: Value,
+    work: impl FnOnce() -> Result<T>,
+) -> Result<T> {
+    // A journal that cannot be written must not stop the command.
+    let id = journal(name, cluster_name, &body, RequestStatus::Running).ok();
+    let out = work();
+    if let Some(id) = id {
+        let outcome = match &out {
+            Ok(_) => Ok(Value::Null),
+            Err(e) => Err(e.clone()),
+        };
+        let _ = finish(&id, outcome);
+    }
+    out
+}
+
 /// Journals the SDK call `name` (see [`calls::run`]) and runs it on a
 /// new thread; returns the request id.
 pub fn submit_call(name: &str, body: Value, task: Option<crate::spec::Task>) -> Result<String> {
@@ -171,30 +228,7 @@ pub fn submit(
     body: Value,
     work: impl FnOnce(&mut StateDb) -> Result<Value> + Send + 'static,
 ) -> Result<String> {
-    let id = format!(
-        "{}-{}-{}-{}-{}",
-        random_hex(8),
-        random_hex(4),
-        random_hex(4),
-        random_hex(4),
-        random_hex(12)
-    );
-    let mut db = StateDb::open()?;
-    db.write(|tx| {
-        tx.execute(
-            "INSERT INTO requests (request_id, name, entrypoint, request_body, status, created_at, \
-             cluster_name, pid, schedule_type, user_id) VALUES (?1, ?2, ?2, ?3, 'PENDING', ?4, ?5, ?6, 'short', ?7)",
-            rusqlite::params![
-                id,
-                name,
-                body.to_string(),
-                now(),
-                cluster_name,
-                std::process::id(),
-                crate::backend::identity::user_hash()
-            ],
-        )
-    })?;
+    let id = journal(name, cluster_name, &body, RequestStatus::Pending)?;
     let thread_id = id.clone();
     std::thread::spawn(move || {
         let outcome = StateDb::open().and_then(|mut db| {
