@@ -138,7 +138,8 @@ fn launch(
     let res = journaled("launch", &name, || {
         backend::launch(&mut state, &cmd.task, &opts, &mut progress_printer())
     })?;
-    if res.handle.is_none() {
+    // A dry run submits nothing (SkyPilot returns no handle for it).
+    if args.dryrun || res.handle.is_none() {
         return Ok(0);
     }
     let mut code = 0;
