@@ -14,6 +14,7 @@ pub mod config;
 pub mod error;
 pub mod optimizer;
 pub mod provision;
+pub mod requests;
 pub mod runner;
 pub mod spec;
 pub mod state;

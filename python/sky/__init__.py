@@ -86,6 +86,24 @@ _LAZY = {
     'list_accelerators': ('sky.catalog', 'list_accelerators'),
     'Optimizer': ('sky.optimizer', 'Optimizer'),
     'optimize': ('sky.optimizer', 'optimize'),
+    'launch': ('sky.client.sdk', 'launch'),
+    'exec': ('sky.client.sdk', 'exec'),
+    'status': ('sky.client.sdk', 'status'),
+    'start': ('sky.client.sdk', 'start'),
+    'stop': ('sky.client.sdk', 'stop'),
+    'down': ('sky.client.sdk', 'down'),
+    'autostop': ('sky.client.sdk', 'autostop'),
+    'queue': ('sky.client.sdk', 'queue'),
+    'job_status': ('sky.client.sdk', 'job_status'),
+    'cancel': ('sky.client.sdk', 'cancel'),
+    'tail_logs': ('sky.client.sdk', 'tail_logs'),
+    'download_logs': ('sky.client.sdk', 'download_logs'),
+    'endpoints': ('sky.client.sdk', 'endpoints'),
+    'cost_report': ('sky.client.sdk', 'cost_report'),
+    'get': ('sky.client.sdk', 'get'),
+    'stream_and_get': ('sky.client.sdk', 'stream_and_get'),
+    'api_status': ('sky.client.sdk', 'api_status'),
+    'api_cancel': ('sky.client.sdk', 'api_cancel'),
 }
 
 # Submodules `sky.<name>` reaches without an explicit import.
@@ -100,7 +118,10 @@ __all__ = [
     'FileMountType', 'Storage', 'StorageMode', 'StoreType', 'ClusterStatus',
     'JobStatus', 'ManagedJobStatus', 'StatusRefreshMode', 'Dag',
     'DagExecution', 'Task', 'Resources', 'reload_config', 'Config',
-    'list_accelerators', 'Optimizer', 'optimize'
+    'list_accelerators', 'Optimizer', 'optimize', 'launch', 'exec', 'status',
+    'start', 'stop', 'down', 'autostop', 'queue', 'job_status', 'cancel',
+    'tail_logs', 'download_logs', 'endpoints', 'cost_report', 'get',
+    'stream_and_get', 'api_status', 'api_cancel'
 ]
 
 

@@ -44,6 +44,9 @@ pub trait Console {
     /// `click.confirm(prompt, default=False, abort=True)`: `Ok(())` on yes,
     /// [`CliError::Abort`] on no or end of input.
     fn confirm(&mut self, prompt: &[Span<'_>]) -> Result<(), CliError>;
+    /// `click.confirm(prompt, default=True, abort=True)` (`[Y/n]`: an
+    /// empty answer is yes).
+    fn confirm_default_yes(&mut self, prompt: &str) -> Result<(), CliError>;
     /// Text for stderr (Python logging's default handler).
     fn stderr(&mut self, text: &str);
 }
@@ -110,8 +113,22 @@ impl Console for StdConsole {
 
     fn confirm(&mut self, prompt: &[Span<'_>]) -> Result<(), CliError> {
         let prompt = format!("{} [y/N]: ", render(prompt, self.color));
+        self.ask(&prompt, false)
+    }
+
+    fn confirm_default_yes(&mut self, prompt: &str) -> Result<(), CliError> {
+        self.ask(&format!("{prompt} [Y/n]: "), true)
+    }
+
+    fn stderr(&mut self, text: &str) {
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    }
+}
+
+impl StdConsole {
+    fn ask(&mut self, prompt: &str, default: bool) -> Result<(), CliError> {
         loop {
-            self.write(&prompt);
+            self.write(prompt);
             let mut line = String::new();
             match self.input.read_line(&mut line) {
                 Ok(0) | Err(_) => return Err(CliError::Abort),
@@ -119,15 +136,12 @@ impl Console for StdConsole {
             }
             match line.trim().to_lowercase().as_str() {
                 "y" | "yes" => return Ok(()),
+                "" if default => return Ok(()),
                 "" | "n" | "no" => return Err(CliError::Abort),
                 // click.confirm re-asks, reporting on stdout.
                 _ => self.write("Error: invalid input\n"),
             }
         }
-    }
-
-    fn stderr(&mut self, text: &str) {
-        let _ = std::io::stderr().lock().write_all(text.as_bytes());
     }
 }
 
@@ -166,6 +180,20 @@ impl Console for BufferConsole {
             Ok(())
         } else {
             Err(CliError::Abort)
+        }
+    }
+
+    fn confirm_default_yes(&mut self, prompt: &str) -> Result<(), CliError> {
+        self.out.push_str(prompt);
+        self.out.push_str(" [Y/n]: ");
+        let answer = if self.answers.is_empty() {
+            return Err(CliError::Abort);
+        } else {
+            self.answers.remove(0)
+        };
+        match answer.trim().to_lowercase().as_str() {
+            "" | "y" | "yes" => Ok(()),
+            _ => Err(CliError::Abort),
         }
     }
 

@@ -1,7 +1,6 @@
-//! `sky launch` and `sky exec` up to the task they would submit: the
-//! checks they make before building the task, and the task itself.
-//! Submitting it needs the cluster runtime, so both commands stay hidden
-//! until it exists.
+//! `sky launch` and `sky exec` up to the task they submit: the checks
+//! they make before building the task, and the task itself (`submit.rs`
+//! submits it).
 
 use clap::{CommandFactory, Parser};
 
@@ -28,6 +27,10 @@ pub struct TaskCommand {
     pub cluster: Option<String>,
     /// `sky launch --dryrun`: plan only.
     pub dryrun: bool,
+    /// `-d/--detach-run`.
+    pub detach_run: bool,
+    /// `sky launch`'s flags (`None` for `sky exec`).
+    pub launch: Option<Box<LaunchArgs>>,
 }
 
 /// A failed task command: the error and the usage line to print it with.
@@ -203,8 +206,10 @@ fn launch(argv: &[String], console: &mut dyn Console) -> Result<TaskCommand, Cli
     }
     Ok(TaskCommand {
         task,
-        cluster: args.cluster,
+        cluster: args.cluster.clone(),
         dryrun: args.dryrun,
+        detach_run: args.detach_run,
+        launch: Some(Box::new(args)),
     })
 }
 
@@ -243,6 +248,8 @@ fn exec(argv: &[String], console: &mut dyn Console) -> Result<TaskCommand, CliEr
             task: *t,
             cluster,
             dryrun: false,
+            detach_run: args.detach_run,
+            launch: None,
         }),
         Built::Dag(_) => Err(CliError::usage(
             "YAML specifies a DAG, while `sky exec` supports a single task only.",

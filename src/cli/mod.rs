@@ -4,14 +4,20 @@
 use clap::Parser;
 
 mod agent;
+pub mod api_cmds;
 pub mod click;
+pub mod cluster_cmds;
 pub mod command_args;
 pub mod console;
 pub mod dotenv;
 pub mod dryrun;
 pub mod entrypoint;
 pub mod gpus;
+pub mod job_cmds;
 pub mod launch;
+pub mod misc_cmds;
+pub mod submit;
+pub mod tables;
 pub mod task_options;
 pub mod yaml_entry;
 
@@ -24,7 +30,8 @@ pub use click::CliError;
 #[command(
     name = "sky",
     disable_version_flag = true,
-    about = "SkyPilot (stix): launch, run and manage AI workloads on any infra."
+    about = "SkyPilot (stix): launch, run and manage AI workloads on any infra.",
+    after_help = cluster_cmds::COMMANDS_HELP
 )]
 struct Cli {
     /// Show the version and exit.
@@ -116,9 +123,8 @@ fn check_main(infra_list: &[String], output: &str) -> i32 {
     }
 }
 
-/// Runs the hidden `launch` / `exec` commands: they parse, check and build
-/// the task exactly as SkyPilot does, then stop, since submitting it needs
-/// the cluster runtime of a later release.
+/// Runs `launch` / `exec`: they parse, check and build the task exactly as
+/// SkyPilot does, then submit it (`submit.rs`).
 fn task_command_main(argv: &[String]) -> i32 {
     let mut console = console::StdConsole::new();
     match launch::task_command(argv, &mut console) {
@@ -137,13 +143,17 @@ fn task_command_main(argv: &[String]) -> i32 {
                 }
             }
         }
-        Ok(_) => {
-            eprintln!(
-                "Error: `sky {}` cannot submit tasks yet: the cluster runtime comes with a later stix release.",
-                argv[0]
-            );
-            1
-        }
+        Ok(cmd) => match submit::submit(argv, cmd, &mut console) {
+            Ok(code) => code,
+            Err(CliError::Help(text)) => {
+                print!("{text}");
+                0
+            }
+            Err(e) => {
+                eprint!("{}", e.stderr_text(""));
+                e.exit_code()
+            }
+        },
         Err(launch::CommandError {
             error: CliError::Help(text),
             ..
@@ -158,6 +168,26 @@ fn task_command_main(argv: &[String]) -> i32 {
     }
 }
 
+/// Runs a cluster or job command (`status`, `stop`, `queue`, ...).
+fn cluster_command_main(argv: &[String]) -> Option<i32> {
+    let mut console = console::StdConsole::new();
+    let result = cluster_cmds::main(argv, &mut console)
+        .or_else(|| job_cmds::main(argv, &mut console))
+        .or_else(|| misc_cmds::main(argv, &mut console))
+        .or_else(|| api_cmds::main(argv, &mut console))?;
+    Some(match result {
+        Ok(code) => code,
+        Err(CliError::Help(text)) => {
+            print!("{text}");
+            0
+        }
+        Err(e) => {
+            eprint!("{}", e.stderr_text(&format!("sky {} [OPTIONS]", argv[0])));
+            e.exit_code()
+        }
+    })
+}
+
 /// Runs the CLI on `argv` (program name excluded); returns the exit code.
 pub fn main(argv: Vec<String>) -> i32 {
     // The cluster runtime, hidden from `--help` (SkyPilot's skylet).
@@ -166,6 +196,9 @@ pub fn main(argv: Vec<String>) -> i32 {
     }
     if matches!(argv.first().map(String::as_str), Some("launch" | "exec")) {
         return task_command_main(&argv);
+    }
+    if let Some(code) = cluster_command_main(&argv) {
+        return code;
     }
     let args = std::iter::once("sky".to_string()).chain(argv);
     let cli = match Cli::try_parse_from(args) {

@@ -69,7 +69,7 @@ def _user_yaml(text):
 
 
 def _expected_stdout(case):
-    # stix does not claim to submit anything (the runtime comes later).
+    # `task_from_cli_args` stops at the task: it submits nothing.
     return re.sub(r'Submitting job to cluster: .*\n', '', case['stdout'])
 
 
@@ -153,8 +153,7 @@ def test_cli_prints_what_skypilot_prints(case, case_dir, monkeypatch):
     if case['id'] in HELP_CASES:
         _check_help(case, p.stdout)
         return
-    assert YAML_ERROR.sub('', p.stdout) == YAML_ERROR.sub(
-        '', _expected_stdout(case))
+    assert YAML_ERROR.sub('', p.stdout) == YAML_ERROR.sub('', case['stdout'])
     if case['outcome']['kind'] == 'exception':
         assert _ours(p.stderr.splitlines()[-1]) == \
             case['stderr'].splitlines()[-1]
@@ -162,13 +161,15 @@ def test_cli_prints_what_skypilot_prints(case, case_dir, monkeypatch):
         assert p.stderr == case['stderr']
 
 
-def test_task_commands_are_hidden_and_do_not_pretend(case_dir):
+def test_task_commands_are_listed_and_ask_before_launching(case_dir):
     help_text = _run_cli(['--help'], '', dict(os.environ)).stdout
-    assert 'launch' not in help_text and 'exec' not in help_text
-    p = _run_cli(['launch', 'echo', 'hi'], '', dict(os.environ))
-    assert p.stdout == 'Command to run: echo hi\n'
+    assert 'launch' in help_text and 'exec' in help_text
+    p = _run_cli(['launch', '-c', 'new', 'echo', 'hi'], 'n\n',
+                 dict(os.environ))
+    assert p.stdout == ('Command to run: echo hi\n'
+                        "Launching a new cluster 'new'. Proceed? [Y/n]: ")
     assert p.returncode == 1
-    assert 'cannot submit tasks yet' in p.stderr
+    assert p.stderr == 'Aborted!\n'
 
 
 def test_prompt_reasks_on_invalid_answer(case_dir):

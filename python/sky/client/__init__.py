@@ -1,0 +1,1 @@
+"""SkyPilot's client package (``sky.client.sdk``)."""

@@ -1,0 +1,84 @@
+"""The SDK (``sky.launch``, ``sky.get``, ...) on the local infra: requests
+run in-process and are journaled, results have SkyPilot's shapes, errors
+SkyPilot's classes."""
+import pytest
+
+import sky
+from sky import exceptions
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv('HOME', str(tmp_path))
+    monkeypatch.setenv('STIX_LOCAL_CPUS', '4')
+    monkeypatch.setenv('STIX_LOCAL_MEMORY_GB', '16')
+    monkeypatch.setenv('STIX_LOCAL_ACCELERATORS', '')
+    monkeypatch.setenv('STIX_AGENT_TICK_SECONDS', '0.5')
+    yield tmp_path
+    for r in sky.get(sky.status()):
+        sky.get(sky.down(r['name'], purge=True))
+
+
+def test_cluster_lifecycle_through_the_sdk(home, capfd):
+    task = sky.Task(run='echo rank=$SKYPILOT_NODE_RANK', num_nodes=2)
+    request_id = sky.launch(task, cluster_name='sdk')
+    assert isinstance(request_id, str)
+    job_id, handle = sky.stream_and_get(request_id)
+    assert job_id == 1 and handle.get_cluster_name() == 'sdk'
+    assert sky.tail_logs('sdk', job_id, follow=True) == 0
+    out = capfd.readouterr().out
+    assert 'rank=0' in out and 'rank=1' in out
+
+    job_id, _ = sky.get(sky.exec(sky.Task(run='exit 3'), cluster_name='sdk'))
+    assert sky.tail_logs('sdk', job_id, follow=True) == 100
+    assert sky.get(sky.job_status('sdk', [job_id])) == {
+        job_id: sky.JobStatus.FAILED
+    }
+    jobs = sky.get(sky.queue('sdk'))
+    assert [j['job_id'] for j in jobs] == [2, 1]
+    assert jobs[1]['status'] == sky.JobStatus.SUCCEEDED
+
+    [record] = sky.get(sky.status(['sdk']))
+    assert record['name'] == 'sdk'
+    assert record['status'] == sky.ClusterStatus.UP
+    sky.get(sky.autostop('sdk', 30))
+    assert sky.get(sky.status(['sdk']))[0]['autostop'] == 30
+
+    sky.get(sky.stop('sdk'))
+    assert sky.get(sky.status(['sdk']))[0]['status'] == sky.ClusterStatus.STOPPED
+    with pytest.raises(exceptions.ClusterNotUpError):
+        sky.get(sky.exec(sky.Task(run='true'), cluster_name='sdk'))
+    sky.get(sky.start('sdk'))
+    sky.get(sky.down('sdk'))
+    assert sky.get(sky.status()) == []
+    assert any(r['name'] == 'sdk'
+               for r in sky.get(sky.cost_report()))
+
+    names = [r['name'] for r in sky.api_status(all_status=True)]
+    assert 'launch' in names and 'down' in names
+    assert all(r['status'] in ('SUCCEEDED', 'FAILED')
+               for r in sky.api_status(all_status=True))
+
+
+def test_errors_keep_skypilot_classes(home):
+    with pytest.raises(exceptions.ClusterDoesNotExist,
+                       match="Cluster 'nope' does not exist."):
+        sky.get(sky.queue('nope'))
+    assert sky.api_status() == []
+    assert sky.get(sky.api_cancel(all_users=True)) == []
+
+
+def test_api_status_lists_sdk_requests(home):
+    import subprocess
+    import sys
+    request_id = sky.status()
+    sky.get(request_id)
+    code = 'import sys; from sky import cli; sys.argv[0] = "sky"; cli.main()'
+    p = subprocess.run([sys.executable, '-c', code, 'api', 'status', '-a'],
+                       capture_output=True, text=True, check=False)
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert lines[0].split() == ['ID', 'User', 'Name', 'Created', 'Status']
+    assert lines[1].startswith(request_id[:30])
+    assert lines[1].split()[2] == 'status'
+    assert lines[1].endswith('SUCCEEDED')
