@@ -2,7 +2,7 @@
 //! of resources (`any_of`, `ordered`, accelerator sets and lists).
 
 use crate::error::{Error, Result, schema_error};
-use crate::spec::resources::{DEFAULT_DISK_SIZE_GB, Resources};
+use crate::spec::resources::{DEFAULT_DISK_SIZE_GB, RESOURCE_ARGS, Resources};
 use crate::spec::schema::first_error;
 use crate::spec::schemas;
 use crate::spec::units::{NumKind, parse_memory_resource};
@@ -308,20 +308,14 @@ fn override_each(base: &Map, overrides: &[Value]) -> Result<Vec<Resources>> {
 /// `_from_yaml_config_single`.
 fn from_single(mut config: Map) -> Result<Resources> {
     let mut args = Map::new();
-    for key in [
-        "infra",
-        "cloud",
-        "region",
-        "zone",
-        "instance_type",
-        "cpus",
-        "memory",
-        "accelerators",
-        "accelerator_args",
-        "use_spot",
-    ] {
-        args.insert(key, config.remove(key).unwrap_or(Value::Null));
+    // Every constructor argument is read under its own name, except the two
+    // that need more than a copy (below).
+    for &key in RESOURCE_ARGS {
+        if !matches!(key, "job_recovery" | "_cluster_config_overrides") {
+            args.insert(key, config.remove(key).unwrap_or(Value::Null));
+        }
     }
+    // `spot_recovery` is the old name of `job_recovery` and wins over it.
     let recovery = match config.remove("spot_recovery").filter(|v| !v.is_null()) {
         Some(v) => {
             config.remove("job_recovery");
@@ -330,27 +324,6 @@ fn from_single(mut config: Map) -> Result<Resources> {
         None => config.remove("job_recovery").unwrap_or(Value::Null),
     };
     args.insert("job_recovery", recovery);
-    for key in [
-        "disk_size",
-        "image_id",
-        "disk_tier",
-        "network_tier",
-        "local_disk",
-        "max_hourly_cost",
-        "ports",
-        "labels",
-        "autostop",
-        "hooks",
-        "priority",
-        "priority_class",
-        "volumes",
-        "_docker_login_config",
-        "_docker_username_for_runpod",
-        "_is_image_managed",
-        "_requires_fuse",
-    ] {
-        args.insert(key, config.remove(key).unwrap_or(Value::Null));
-    }
     let overrides = config
         .remove("_cluster_config_overrides")
         .filter(Value::truthy);
@@ -386,12 +359,6 @@ fn from_single(mut config: Map) -> Result<Resources> {
             args.insert("disk_size", v.py_str());
         }
     }
-    args.insert(
-        "_no_missing_accel_warnings",
-        config
-            .remove("_no_missing_accel_warnings")
-            .unwrap_or(Value::Null),
-    );
     config.remove("ephemeral_storage");
     if !config.is_empty() {
         let keys: Vec<String> = config.keys().map(Value::py_repr).collect();
