@@ -210,6 +210,14 @@ fn two_zones_refuse_and_the_third_one_serves() {
     assert_eq!((code, text.contains("landed")), (0, true), "{text}");
     let rec = state.get_cluster("fo").unwrap().unwrap();
     assert_eq!(rec.zone.as_deref(), Some("us-east-1c"));
+    // A relaunch keeps the cluster's resources: no plan, no provisioning.
+    drop(state);
+    let (r, out) = launch(&w, "fo", false);
+    let h = r.unwrap().handle.unwrap();
+    assert_eq!(h.launched_resources.zone.as_deref(), Some("us-east-1c"));
+    assert!(!out.contains("Considered resources"), "{out}");
+    assert_eq!(script.asked.lock().unwrap().len(), 3);
+    let mut state = w.state();
     backend::down(&mut state, "fo", false).unwrap();
     provision::unregister("aws");
 }
