@@ -29,6 +29,20 @@ pub fn sdk_get(py: Python<'_>, request_id: String) -> PyResult<String> {
         .map_err(to_pyerr)
 }
 
+/// Prints what request `request_id` logs until it finishes.
+#[pyfunction]
+pub fn sdk_stream_log(py: Python<'_>, request_id: String) -> PyResult<()> {
+    py.detach(|| {
+        let mut sink = |text: &str| {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+        };
+        requests::stream_log(&request_id, &mut sink)
+    })
+    .map_err(to_pyerr)
+}
+
 /// Streams a job's log to stdout; SkyPilot's exit code.
 #[pyfunction]
 #[pyo3(signature = (cluster_name, job_id=None, follow=true, tail=0))]

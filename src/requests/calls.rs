@@ -48,11 +48,17 @@ fn launched(r: backend::LaunchResult) -> Value {
 }
 
 /// Runs the call `name` with `body` (and the task for launch / exec).
-pub fn run(db: &mut StateDb, name: &str, body: &Value, task: Option<&Task>) -> Result<Value> {
+/// What the call logs (the plan, "Launching on ...") goes to `progress`.
+pub fn run(
+    db: &mut StateDb,
+    name: &str,
+    body: &Value,
+    task: Option<&Task>,
+    progress: backend::ProgressSink<'_>,
+) -> Result<Value> {
     let user_hash = backend::identity::user_hash();
     let owner = (!b(body, "all_users")).then_some(user_hash.as_str());
     let need_task = || task.ok_or_else(|| Error::value("A task is required."));
-    let mut quiet = |_| {};
     Ok(match name {
         "launch" => {
             let opts = LaunchOptions {
@@ -67,7 +73,7 @@ pub fn run(db: &mut StateDb, name: &str, body: &Value, task: Option<&Task>) -> R
                 command: Some("sky.launch".into()),
                 quiet_optimizer: b(body, "quiet_optimizer"),
             };
-            launched(backend::launch(db, need_task()?, &opts, &mut quiet)?)
+            launched(backend::launch(db, need_task()?, &opts, progress)?)
         }
         "exec" => {
             let opts = ExecOptions {
@@ -79,7 +85,7 @@ pub fn run(db: &mut StateDb, name: &str, body: &Value, task: Option<&Task>) -> R
                 need_task()?,
                 &cluster(body)?,
                 &opts,
-                &mut quiet,
+                progress,
             )?)
         }
         "status" => {
@@ -112,7 +118,7 @@ pub fn run(db: &mut StateDb, name: &str, body: &Value, task: Option<&Task>) -> R
                 b(body, "down"),
                 b(body, "retry_until_up"),
                 b(body, "force"),
-                &mut quiet,
+                progress,
             )?;
             h.to_json()
         }

@@ -216,9 +216,55 @@ pub fn submit_call(name: &str, body: Value, task: Option<crate::spec::Task>) -> 
     let cluster = body["cluster_name"].as_str().map(str::to_string);
     let call = name.to_string();
     let args = body.clone();
-    submit(name, cluster.as_deref(), body, move |db| {
-        calls::run(db, &call, &args, task.as_ref())
+    submit(name, cluster.as_deref(), body, move |db, id| {
+        // What SkyPilot's API server writes to the request's log.
+        let path = log_path(id);
+        let mut log = path
+            .parent()
+            .map(std::fs::create_dir_all)
+            .and_then(|_| std::fs::File::create(&path).ok());
+        let mut progress = |p: crate::backend::Progress| {
+            if let (crate::backend::Progress::Info(line), Some(f)) = (p, log.as_mut()) {
+                use std::io::Write;
+                let _ = writeln!(f, "{line}");
+            }
+        };
+        calls::run(db, &call, &args, task.as_ref(), &mut progress)
     })
+}
+
+/// `~/.sky/api_server/requests/<id>.log`: what a request logged.
+pub fn log_path(id: &str) -> std::path::PathBuf {
+    std::path::PathBuf::from(crate::spec::task::expand_user(&format!(
+        "~/.sky/api_server/requests/{id}.log"
+    )))
+}
+
+/// Writes request `id`'s log to `sink` as it grows, until the request
+/// finishes (`stream_and_get`).
+pub fn stream_log(id: &str, sink: &mut dyn FnMut(&str)) -> Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    let id = get(id)?.request_id;
+    let path = log_path(&id);
+    let mut offset = 0u64;
+    loop {
+        // Read the status first: all the log is written once it is final.
+        let done = get(&id)?.status.is_finished();
+        if let Ok(mut f) = std::fs::File::open(&path) {
+            let _ = f.seek(SeekFrom::Start(offset));
+            let mut buf = String::new();
+            if let Ok(n) = f.read_to_string(&mut buf) {
+                offset += n as u64;
+                if !buf.is_empty() {
+                    sink(&buf);
+                }
+            }
+        }
+        if done {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// Journals a request and runs `work` on a new thread; returns its id.
@@ -226,7 +272,7 @@ pub fn submit(
     name: &str,
     cluster_name: Option<&str>,
     body: Value,
-    work: impl FnOnce(&mut StateDb) -> Result<Value> + Send + 'static,
+    work: impl FnOnce(&mut StateDb, &str) -> Result<Value> + Send + 'static,
 ) -> Result<String> {
     let id = journal(name, cluster_name, &body, RequestStatus::Pending)?;
     let thread_id = id.clone();
@@ -235,7 +281,7 @@ pub fn submit(
             if !set_status(&mut db, &thread_id, RequestStatus::Running, &["PENDING"])? {
                 return Ok(None);
             }
-            Ok(Some(work(&mut db)))
+            Ok(Some(work(&mut db, &thread_id)))
         });
         match outcome {
             Ok(Some(result)) => {

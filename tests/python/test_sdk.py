@@ -82,3 +82,21 @@ def test_api_status_lists_sdk_requests(home):
     assert lines[1].startswith(request_id[:30])
     assert lines[1].split()[2] == 'status'
     assert lines[1].endswith('SUCCEEDED')
+
+
+def test_launch_dryrun_prints_the_plan_and_launches_nothing(home, capfd):
+    task = sky.Task(run='echo hi', num_nodes=2)
+    dag = sky.Dag()
+    dag.add(task)
+    for target in (task, dag):
+        assert sky.stream_and_get(sky.launch(target, cluster_name='dry',
+                                             dryrun=True)) == (None, None)
+        out = capfd.readouterr().out
+        assert out.startswith('Considered resources (2 nodes):\n'), out
+        assert ' Local (local) ' in out
+        assert out.endswith('Dryrun finished.\n')
+    assert sky.get(sky.status()) == []
+    # `get` waits without printing.
+    assert sky.get(sky.launch(task, cluster_name='dry',
+                              dryrun=True)) == (None, None)
+    assert capfd.readouterr().out == ''

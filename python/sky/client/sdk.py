@@ -86,7 +86,8 @@ def stream_and_get(request_id: Optional[str] = None,
                    follow: bool = True,
                    output_stream: Any = None,
                    relay_rich_status: bool = False) -> Any:
-    """Like ``get`` (requests run in-process, so there is no log to relay)."""
+    """Prints what the request logs (a launch's plan, its progress) until
+    it finishes, then returns its result like ``get``."""
     del log_path, tail, output_stream, relay_rich_status
     if request_id is None:
         live = api_status()
@@ -95,6 +96,9 @@ def stream_and_get(request_id: Optional[str] = None,
         request_id = live[0]['request_id']
     if not follow:
         return None
+    import sys
+    sys.stdout.flush()
+    _sky.sdk_stream_log(request_id)
     return get(request_id)
 
 
