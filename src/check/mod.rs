@@ -131,10 +131,12 @@ fn check_one(env: &Env, rule: &Rule, allowed: bool) -> CloudResult {
             .map(|c| (*c, false, Some(reason.clone())))
             .collect()
     } else {
-        let (ok, reason) = creds::check(env, rule);
         rule.capabilities
             .iter()
-            .map(|c| (*c, ok, reason.clone()))
+            .map(|c| {
+                let (ok, reason) = creds::check_capability(env, rule, *c);
+                (*c, ok, reason)
+            })
             .collect()
     };
     CloudResult {
