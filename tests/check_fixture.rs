@@ -2,9 +2,12 @@
 //! (tests/fixtures/check/README.md says how it was recorded and what is
 //! allowed to differ).
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use common::plain;
 use serde_json::Value;
 use stix::check::run_check;
 use stix::config::load::Env;
@@ -30,7 +33,7 @@ fn blocks(text: &str) -> BTreeMap<String, Vec<String>> {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut current: Option<String> = None;
     for line in text.split('\n') {
-        let plain = strip(line);
+        let plain = plain(line);
         if let Some(rest) = plain.strip_prefix("  ")
             && let Some((name, status)) = rest.split_once(": ")
             && (status.starts_with("enabled") || status.starts_with("disabled"))
@@ -45,23 +48,6 @@ fn blocks(text: &str) -> BTreeMap<String, Vec<String>> {
         }
         if let Some(c) = &current {
             out.entry(c.clone()).or_default().push(line.to_string());
-        }
-    }
-    out
-}
-
-fn strip(s: &str) -> String {
-    let mut out = String::new();
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c == '\x1b' {
-            for d in chars.by_ref() {
-                if d.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
         }
     }
     out
@@ -113,8 +99,8 @@ fn sky_check_reports_as_skypilot_does() {
                 .unwrap_or_else(|| panic!("{id}: no {cloud} line in\n{}", report.text));
             if DEPENDENCY_BOUND.contains(&cloud.as_str()) {
                 assert_eq!(
-                    strip(&mine[0]).contains("enabled"),
-                    strip(&lines[0]).contains(": enabled"),
+                    plain(&mine[0]).contains("enabled"),
+                    plain(&lines[0]).contains(": enabled"),
                     "{id}: {cloud}"
                 );
             } else {
