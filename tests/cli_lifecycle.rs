@@ -134,7 +134,7 @@ fn cluster_lifecycle_through_the_cli() {
     );
     let header = out.lines().nth(2).unwrap_or("");
     assert!(
-        header.starts_with("ID  NAME") && header.ends_with("GIT COMMIT"),
+        header.starts_with("ID  NAME") && header.trim_end().ends_with("GIT COMMIT"),
         "{out}"
     );
     assert!(out.contains("SUCCEEDED") && out.contains("FAILED"), "{out}");

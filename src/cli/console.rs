@@ -66,6 +66,26 @@ pub fn render(spans: &[Span<'_>], color: bool) -> String {
     out
 }
 
+/// `click.unstyle`: the text without ANSI escape sequences.
+pub fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' && chars.peek() == Some(&'[') {
+            chars.next();
+            // Parameters, then one final byte in '@'..='~'.
+            for d in chars.by_ref() {
+                if ('@'..='~').contains(&d) {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The process's stdout, with answers read from `input` (stdin by default).
 pub struct StdConsole {
     input: Box<dyn BufRead>,
@@ -101,6 +121,10 @@ impl Default for StdConsole {
 impl Console for StdConsole {
     fn echo(&mut self, spans: &[Span<'_>], nl: bool) {
         let mut text = render(spans, self.color);
+        if !self.color {
+            // click.echo strips styles embedded in the text off a terminal.
+            text = strip_ansi(&text);
+        }
         if nl {
             text.push('\n');
         }
@@ -199,5 +223,16 @@ impl Console for BufferConsole {
 
     fn stderr(&mut self, text: &str) {
         self.err.push_str(text);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unstyle_drops_escape_sequences() {
+        assert_eq!(strip_ansi("\x1b[36m\x1b[1mClusters\x1b[0m x"), "Clusters x");
+        assert_eq!(strip_ansi("plain ├── text"), "plain ├── text");
     }
 }
