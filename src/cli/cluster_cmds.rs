@@ -6,6 +6,7 @@ use clap::Parser;
 use crate::agent::autostop::WaitFor;
 use crate::backend;
 use crate::cli::CliError;
+use crate::cli::async_call::{self, AsyncFlag};
 use crate::cli::console::{Console, Style};
 use crate::cli::submit::progress_printer;
 use crate::state::{ClusterRecord, ClusterStatus, StateDb};
@@ -25,6 +26,7 @@ pub const COMMANDS_HELP: &str = "Cluster and job commands:
   endpoints  Show the endpoints of a cluster's opened ports.
   cost-report  Show estimated costs for launched clusters.
   api status   List requests (SDK calls journaled in ~/.sky/state.db).
+  api logs     Stream the log of a request.
   api cancel   Cancel requests.";
 
 const GREEN: &str = "\x1b[32m";
@@ -70,6 +72,9 @@ struct DownArgs {
     /// Autostop: what counts as activity.
     #[arg(long = "wait-for")]
     wait_for: Option<String>,
+    /// `--async / --no-async`.
+    #[command(flatten)]
+    asynchronous: AsyncFlag,
 }
 
 /// `sky start CLUSTERS...`
@@ -96,6 +101,9 @@ struct StartArgs {
     /// Re-run runtime setup on an UP cluster.
     #[arg(short = 'f', long)]
     force: bool,
+    /// `--async / --no-async`.
+    #[command(flatten)]
+    asynchronous: AsyncFlag,
 }
 
 /// `fnmatch` with `*` and `?` (SkyPilot matches cluster names as globs).
@@ -252,11 +260,22 @@ fn down_like(cmd: &str, argv: &[String], console: &mut dyn Console) -> Result<i3
             None if down => "down",
             None => "stop",
         };
-        let result = journaled(request, name, || match idle {
-            Some(i) => backend::set_autostop(&mut state, name, i, wait_for, down),
-            None if down => backend::down(&mut state, name, args.purge),
-            None => backend::stop(&mut state, name, args.purge),
-        });
+        if args.asynchronous.async_call {
+            let body = serde_json::json!({
+                "cluster_name": name, "purge": args.purge, "idle_minutes": idle,
+                "wait_for": args.wait_for, "down": down,
+            });
+            async_call::submit(console, request, &format!("sky.{operation}"), body, None)?;
+        }
+        let result = if args.asynchronous.async_call {
+            Ok(())
+        } else {
+            journaled(request, name, || match idle {
+                Some(i) => backend::set_autostop(&mut state, name, i, wait_for, down),
+                None if down => backend::down(&mut state, name, args.purge),
+                None => backend::stop(&mut state, name, args.purge),
+            })
+        };
         let message = match (&result, idle) {
             (Err(e), _) => e.message.clone(),
             (Ok(()), Some(i)) => {
@@ -293,6 +312,12 @@ fn down_like(cmd: &str, argv: &[String], console: &mut dyn Console) -> Result<i3
             failures.push((name.clone(), e.message));
         }
     }
+    if args.asynchronous.async_call {
+        let line = format!(
+            "{operation} requests are sent. Check the requests' status with `sky request get <request_id>`."
+        );
+        console.echo(&[(&line, Style::Plain)], true);
+    }
     if !failures.is_empty() {
         let mut s = "Cluster(s) failed. See details above.".to_string();
         if down {
@@ -324,6 +349,14 @@ fn start(argv: &[String], console: &mut dyn Console) -> Result<i32, CliError> {
         confirm_clusters(console, "Restarting", &names)?;
     }
     for name in &names {
+        if args.asynchronous.async_call {
+            let body = serde_json::json!({
+                "cluster_name": name, "idle_minutes_to_autostop": args.idle,
+                "down": args.down, "retry_until_up": args.retry_until_up, "force": args.force,
+            });
+            async_call::submit(console, "start", "sky.start", body, None)?;
+            continue;
+        }
         journaled("start", name, || {
             backend::start(
                 &mut state,

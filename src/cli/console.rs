@@ -49,6 +49,8 @@ pub trait Console {
     fn confirm_default_yes(&mut self, prompt: &str) -> Result<(), CliError>;
     /// Text for stderr (Python logging's default handler).
     fn stderr(&mut self, text: &str);
+    /// `click.prompt(text, type=str)`: the answer (end of input aborts).
+    fn prompt(&mut self, text: &str) -> Result<String, CliError>;
 }
 
 /// Renders spans, with ANSI codes when `color`.
@@ -147,6 +149,20 @@ impl Console for StdConsole {
     fn stderr(&mut self, text: &str) {
         let _ = std::io::stderr().lock().write_all(text.as_bytes());
     }
+
+    fn prompt(&mut self, text: &str) -> Result<String, CliError> {
+        let text = if self.color {
+            text.to_string()
+        } else {
+            strip_ansi(text)
+        };
+        self.write(&format!("{text}: "));
+        let mut line = String::new();
+        match self.input.read_line(&mut line) {
+            Ok(0) | Err(_) => Err(CliError::Abort),
+            Ok(_) => Ok(line.trim_end_matches(['\r', '\n']).to_string()),
+        }
+    }
 }
 
 impl StdConsole {
@@ -223,6 +239,15 @@ impl Console for BufferConsole {
 
     fn stderr(&mut self, text: &str) {
         self.err.push_str(text);
+    }
+
+    fn prompt(&mut self, text: &str) -> Result<String, CliError> {
+        self.out.push_str(&strip_ansi(text));
+        self.out.push_str(": ");
+        if self.answers.is_empty() {
+            return Err(CliError::Abort);
+        }
+        Ok(self.answers.remove(0))
     }
 }
 

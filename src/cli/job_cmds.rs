@@ -61,6 +61,9 @@ struct CancelArgs {
     /// `-a` / `-u` / `-y`.
     #[command(flatten)]
     sel: Selection,
+    /// `--async / --no-async`.
+    #[command(flatten)]
+    asynchronous: crate::cli::async_call::AsyncFlag,
 }
 
 fn queue(argv: &[String], console: &mut dyn Console) -> Result<i32, CliError> {
@@ -253,6 +256,14 @@ fn cancel(argv: &[String], console: &mut dyn Console) -> Result<i32, CliError> {
     let owner = (!args.sel.all_users).then_some(user_hash.as_str());
     let ids = (!args.jobs.is_empty()).then_some(args.jobs.as_slice());
     let all = args.sel.all || args.sel.all_users;
+    if args.asynchronous.async_call {
+        let body = serde_json::json!({
+            "cluster_name": matching[0], "job_ids": ids, "all": args.sel.all,
+            "all_users": args.sel.all_users,
+        });
+        crate::cli::async_call::submit(console, "cancel", "sky.cancel", body, None)?;
+        return Ok(0);
+    }
     let cancelled = journaled("cancel", &matching[0], || {
         backend::cancel(&mut state, &matching[0], ids, all, owner)
     })?;

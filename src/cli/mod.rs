@@ -5,6 +5,8 @@ use clap::Parser;
 
 mod agent;
 pub mod api_cmds;
+pub mod api_logs;
+pub mod async_call;
 pub mod click;
 pub mod cluster_cmds;
 pub mod command_args;
@@ -220,6 +222,17 @@ pub fn main(argv: Vec<String>) -> i32 {
     // The cluster runtime, hidden from `--help` (SkyPilot's skylet).
     if argv.first().map(String::as_str) == Some("_agent") {
         return agent::main(&argv[1..]);
+    }
+    // A request's worker process (`requests::worker`), hidden too.
+    if argv.first().map(String::as_str) == Some("_request") {
+        let id = argv.get(1).map_or("", String::as_str);
+        return match crate::requests::worker::run(id, &mut submit::progress_printer()) {
+            Ok(()) => 0,
+            Err(e) => {
+                eprint!("{}", CliError::Task(e).stderr_text(""));
+                1
+            }
+        };
     }
     if matches!(argv.first().map(String::as_str), Some("launch" | "exec")) {
         return task_command_main(&argv);

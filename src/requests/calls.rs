@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use serde_json::{Value, json};
 
 use crate::agent::autostop::WaitFor;
-use crate::backend::{self, ExecOptions, LaunchOptions, RefreshMode};
+use crate::backend::{self, ExecOptions, LaunchOptions, Progress, RefreshMode};
 use crate::error::{Error, Result};
 use crate::spec::Task;
 use crate::state::StateDb;
@@ -47,15 +47,21 @@ fn launched(r: backend::LaunchResult) -> Value {
     })
 }
 
-/// Runs the call `name` with `body` (and the task for launch / exec).
-pub fn run(db: &mut StateDb, name: &str, body: &Value, task: Option<&Task>) -> Result<Value> {
+/// Runs the call `name` with `body` (and the task for launch / exec),
+/// reporting progress to `progress`.
+pub fn run(
+    db: &mut StateDb,
+    name: &str,
+    body: &Value,
+    task: Option<&Task>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Value> {
     let user_hash = backend::identity::user_hash();
     let owner = (!b(body, "all_users")).then_some(user_hash.as_str());
     let need_task = || task.ok_or_else(|| Error::value("A task is required."));
-    let mut quiet = |_| {};
-    Ok(match name {
+    Ok(match name.trim_start_matches("sky.") {
         "launch" => {
-            let opts = LaunchOptions {
+            let mut opts = LaunchOptions {
                 cluster_name: s(body, "cluster_name"),
                 retry_until_up: b(body, "retry_until_up"),
                 idle_minutes_to_autostop: body["idle_minutes_to_autostop"].as_i64(),
@@ -66,19 +72,22 @@ pub fn run(db: &mut StateDb, name: &str, body: &Value, task: Option<&Task>) -> R
                 fast: b(body, "fast"),
                 command: Some("sky.launch".into()),
             };
-            launched(backend::launch(db, need_task()?, &opts, &mut quiet)?)
+            // The CLI's `--async` passes its command line (`last_use`).
+            opts.command = s(body, "_command").or(opts.command);
+            launched(backend::launch(db, need_task()?, &opts, progress)?)
         }
         "exec" => {
-            let opts = ExecOptions {
+            let mut opts = ExecOptions {
                 dryrun: b(body, "dryrun"),
                 command: Some("sky.exec".into()),
             };
+            opts.command = s(body, "_command").or(opts.command);
             launched(backend::exec(
                 db,
                 need_task()?,
                 &cluster(body)?,
                 &opts,
-                &mut quiet,
+                progress,
             )?)
         }
         "status" => {
@@ -111,7 +120,7 @@ pub fn run(db: &mut StateDb, name: &str, body: &Value, task: Option<&Task>) -> R
                 b(body, "down"),
                 b(body, "retry_until_up"),
                 b(body, "force"),
-                &mut quiet,
+                progress,
             )?;
             h.to_json()
         }
