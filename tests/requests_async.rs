@@ -87,6 +87,21 @@ fn async_launch_streams_its_log_and_outlives_the_cli() {
     let (code, logs, _) = h.sky(&["logs", "a1", "1"]);
     assert_eq!(code, 0);
     assert!(logs.contains("hello-async"), "{logs}");
+    // `--sync-down` copies the job's log directory under ~/sky_logs.
+    let (code, out, _) = h.sky(&["logs", "a1", "--sync-down"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out, "Job 1 logs: ~/sky_logs/a1/1-sky-cmd\n");
+    let run_log = h.0.join("sky_logs/a1/1-sky-cmd/run.log");
+    assert!(
+        std::fs::read_to_string(&run_log)
+            .unwrap()
+            .contains("hello-async")
+    );
+    let (_, out, _) = h.sky(&["logs", "a1", "1", "-s"]);
+    assert!(
+        out.starts_with("Log directory ~/sky_logs/a1/1-sky-cmd already exists."),
+        "{out}"
+    );
     // `--async` on stop: the request id, the done line, the closing hint.
     let (code, out, _) = h.sky(&["stop", "a1", "-y", "--async"]);
     assert_eq!(code, 0, "{out}");

@@ -47,6 +47,41 @@ fn launched(r: backend::LaunchResult) -> Value {
     })
 }
 
+/// What `download_logs` did: job id -> local directory (`~/sky_logs/...`,
+/// `~` unexpanded as SkyPilot returns it), and the warnings it logs.
+pub struct DownloadedLogs {
+    /// Job id -> directory, in job order.
+    pub paths: Vec<(String, String)>,
+    /// `Log directory ... already exists.` lines.
+    pub warnings: Vec<String>,
+}
+
+/// `sky.download_logs`: copies the jobs' log directories from every node
+/// to `~/sky_logs/<cluster>/<job dir>`.
+pub fn download_logs(db: &mut StateDb, body: &Value) -> Result<DownloadedLogs> {
+    let home = crate::spec::task::expand_user("~");
+    let dir = PathBuf::from(&home).join("sky_logs");
+    let name = cluster(body)?;
+    let mut warnings = Vec::new();
+    let mut existing = |p: &std::path::Path| {
+        let shown = p.display().to_string().replacen(&home, "~", 1);
+        warnings.push(format!(
+            "Log directory {shown} already exists. This may overwrite logs from a previous \
+             cluster with the same name and job ID."
+        ));
+    };
+    let map = backend::download_logs(db, &name, ids(body).as_deref(), &dir, &mut existing)?;
+    let mut out = DownloadedLogs {
+        paths: Vec::new(),
+        warnings,
+    };
+    for (id, path) in map {
+        let shown = path.display().to_string().replacen(&home, "~", 1);
+        out.paths.push((id.to_string(), shown));
+    }
+    Ok(out)
+}
+
 /// Runs the call `name` with `body` (and the task for launch / exec),
 /// reporting progress to `progress`.
 pub fn run(
@@ -151,11 +186,10 @@ pub fn run(
             owner,
         )?),
         "download_logs" => {
-            let dir = PathBuf::from(crate::spec::task::expand_user("~/sky_logs"));
-            let map = backend::download_logs(db, &cluster(body)?, ids(body).as_deref(), &dir)?;
-            let out: serde_json::Map<String, Value> = map
+            let out: serde_json::Map<String, Value> = download_logs(db, body)?
+                .paths
                 .into_iter()
-                .map(|(k, v)| (k.to_string(), v.display().to_string().into()))
+                .map(|(k, v)| (k, v.into()))
                 .collect();
             Value::Object(out)
         }
