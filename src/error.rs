@@ -28,6 +28,8 @@ pub enum ErrorKind {
     StorageMode,
     /// `sky.exceptions.NotSupportedError`.
     NotSupported,
+    /// `sky.exceptions.RequestCancelled`.
+    RequestCancelled,
     /// `RuntimeError`.
     Runtime,
     /// `NotImplementedError` (e.g. `estimate_runtime` without an estimator).
@@ -70,6 +72,7 @@ impl ErrorKind {
             ErrorKind::StorageName => "StorageNameError",
             ErrorKind::StorageMode => "StorageModeError",
             ErrorKind::NotSupported => "NotSupportedError",
+            ErrorKind::RequestCancelled => "RequestCancelled",
             ErrorKind::Runtime => "RuntimeError",
             ErrorKind::NotImplemented => "NotImplementedError",
             ErrorKind::FileNotFound => "FileNotFoundError",
@@ -98,6 +101,7 @@ impl ErrorKind {
             | ErrorKind::StorageName
             | ErrorKind::StorageMode
             | ErrorKind::NotSupported
+            | ErrorKind::RequestCancelled
             | ErrorKind::ResourcesMismatch
             | ErrorKind::Command
             | ErrorKind::ClusterNotUp

@@ -10,7 +10,7 @@ use stix::requests::{self, RequestStatus};
 #[test]
 fn requests_are_journaled_and_waited_for() {
     let _w = World::new("requests");
-    let ok = requests::submit("sky.status", None, serde_json::json!({}), |_, _| {
+    let ok = requests::submit("sky.status", None, serde_json::json!({}), |_| {
         Ok(serde_json::json!([1, 2]))
     })
     .unwrap();
@@ -22,7 +22,7 @@ fn requests_are_journaled_and_waited_for() {
     );
     assert!(r.finished_at.unwrap() >= r.created_at);
 
-    let bad = requests::submit("sky.exec", Some("c"), serde_json::json!({}), |_, _| {
+    let bad = requests::submit("sky.exec", Some("c"), serde_json::json!({}), |_| {
         Err(Error::new(
             ErrorKind::ClusterDoesNotExist,
             "Cluster 'c' does not exist.",
@@ -52,15 +52,10 @@ fn requests_are_journaled_and_waited_for() {
     );
 
     let (tx, rx) = std::sync::mpsc::channel::<()>();
-    let slow = requests::submit(
-        "sky.launch",
-        Some("c"),
-        serde_json::json!({}),
-        move |_, _| {
-            let _ = rx.recv();
-            Ok(serde_json::json!(1))
-        },
-    )
+    let slow = requests::submit("sky.launch", Some("c"), serde_json::json!({}), move |_| {
+        let _ = rx.recv();
+        Ok(serde_json::json!(1))
+    })
     .unwrap();
     let live = requests::list(false, None).unwrap();
     assert_eq!(live.len(), 1);

@@ -15,6 +15,7 @@ pub mod launchable;
 pub mod lifecycle;
 pub mod plan;
 pub mod provisioning;
+pub mod status_view;
 pub mod sync;
 
 use std::fs::File;

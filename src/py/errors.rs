@@ -29,6 +29,7 @@ pub fn to_pyerr(e: Error) -> PyErr {
         | ErrorKind::StorageName
         | ErrorKind::StorageMode
         | ErrorKind::NotSupported
+        | ErrorKind::RequestCancelled
         | ErrorKind::Command
         | ErrorKind::ClusterNotUp
         | ErrorKind::ClusterDoesNotExist

@@ -29,20 +29,6 @@ pub fn sdk_get(py: Python<'_>, request_id: String) -> PyResult<String> {
         .map_err(to_pyerr)
 }
 
-/// Prints what request `request_id` logs until it finishes.
-#[pyfunction]
-pub fn sdk_stream_log(py: Python<'_>, request_id: String) -> PyResult<()> {
-    py.detach(|| {
-        let mut sink = |text: &str| {
-            use std::io::Write;
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
-        };
-        requests::stream_log(&request_id, &mut sink)
-    })
-    .map_err(to_pyerr)
-}
-
 /// Streams a job's log to stdout; SkyPilot's exit code.
 #[pyfunction]
 #[pyo3(signature = (cluster_name, job_id=None, follow=true, tail=0))]
@@ -61,6 +47,27 @@ pub fn sdk_tail_logs(
             let _ = out.write_all(line.as_bytes()).and_then(|_| out.flush());
         };
         crate::backend::tail_logs(&mut db, &cluster_name, job_id, follow, tail, &mut sink)
+    })
+    .map_err(to_pyerr)
+}
+
+/// Streams a request's log to stdout (following it while it runs).
+#[pyfunction]
+#[pyo3(signature = (request_id, tail=None, follow=true))]
+pub fn sdk_stream_log(
+    py: Python<'_>,
+    request_id: String,
+    tail: Option<i64>,
+    follow: bool,
+) -> PyResult<()> {
+    py.detach(|| {
+        let id = requests::get(&request_id)?.request_id;
+        requests::worker::stream_log(&id, tail, follow, &mut |b| {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(b).and_then(|_| out.flush());
+        });
+        Ok(())
     })
     .map_err(to_pyerr)
 }

@@ -55,7 +55,7 @@ def test_cluster_lifecycle_through_the_sdk(home, capfd):
                for r in sky.get(sky.cost_report()))
 
     names = [r['name'] for r in sky.api_status(all_status=True)]
-    assert 'launch' in names and 'down' in names
+    assert 'sky.launch' in names and 'sky.down' in names
     assert all(r['status'] in ('SUCCEEDED', 'FAILED')
                for r in sky.api_status(all_status=True))
 
@@ -80,8 +80,36 @@ def test_api_status_lists_sdk_requests(home):
     lines = p.stdout.splitlines()
     assert lines[0].split() == ['ID', 'User', 'Name', 'Created', 'Status']
     assert lines[1].startswith(request_id[:30])
-    assert lines[1].split()[2] == 'status'
-    assert lines[1].endswith('SUCCEEDED')
+    assert lines[1].split()[2] == 'sky.status'
+    assert lines[1].rstrip().endswith('SUCCEEDED')
+
+
+def test_long_requests_run_in_a_worker_and_cancel_stops_it(home):
+    import fcntl
+    import os
+    import time
+    # Holding the cluster's lock keeps the worker's launch waiting in it.
+    locks = os.path.join(os.environ['HOME'], '.sky', 'locks')
+    os.makedirs(locks, exist_ok=True)
+    with open(os.path.join(locks, '.held.lock'), 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        request_id = sky.launch(sky.Task(run='echo never'), cluster_name='held')
+        deadline = time.time() + 20
+        while sky.api_status([request_id])[0]['status'] != 'RUNNING':
+            assert time.time() < deadline
+            time.sleep(0.05)
+        pid = sky.api_status([request_id])[0]['pid']
+        assert pid is not None and pid != os.getpid()
+        assert sky.get(sky.api_cancel(request_id)) == [request_id]
+        with pytest.raises(exceptions.RequestCancelled,
+                           match='is cancelled by another process'):
+            sky.get(request_id)
+    # The worker process is gone (a zombie at most until init reaps it).
+    try:
+        with open(f'/proc/{pid}/stat', encoding='utf-8') as f:
+            assert f.read().split(' ')[2] in ('Z', 'X')
+    except FileNotFoundError:
+        pass
 
 
 def test_launch_dryrun_prints_the_plan_and_launches_nothing(home, capfd):
