@@ -206,7 +206,10 @@ fn cluster_lifecycle_through_the_cli() {
         })
         .collect();
     let has = |n: &str, s: &str| rows.iter().any(|(a, b)| a == n && b == s);
-    assert!(has("sky.launch", "SUCCEEDED") && has("sky.exec", "FAILED"), "{out}");
+    assert!(
+        has("sky.launch", "SUCCEEDED") && has("sky.exec", "FAILED"),
+        "{out}"
+    );
     for n in ["stop", "start", "down", "cancel"] {
         assert!(has(&format!("sky.{n}"), "SUCCEEDED"), "{n}: {out}");
     }

@@ -36,14 +36,9 @@ fn requests_are_journaled_and_waited_for() {
     // A failed launch keeps its failover history through the journal.
     let history = vec![Error::new(ErrorKind::ResourcesUnavailable, "zone a")];
     let h = history.clone();
-    let failed = requests::submit(
-        "sky.launch",
-        Some("c"),
-        serde_json::json!({}),
-        move |_, _| {
-            Err(Error::new(ErrorKind::ResourcesUnavailable, "all failed").with_failover_history(h))
-        },
-    )
+    let failed = requests::submit("sky.launch", Some("c"), serde_json::json!({}), move |_| {
+        Err(Error::new(ErrorKind::ResourcesUnavailable, "all failed").with_failover_history(h))
+    })
     .unwrap();
     let e = requests::wait(&failed).unwrap_err();
     assert_eq!(
