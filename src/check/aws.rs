@@ -71,6 +71,13 @@ fn credentials_path(env: &Env) -> String {
         .unwrap_or_else(|| "~/.aws/credentials".to_string())
 }
 
+/// SkyPilot's reason when STS at `url` cannot be reached.
+pub fn unreachable(url: &str) -> String {
+    format!(
+        "Failed to get AWS user.\n  Reason: [botocore.exceptions.EndpointConnectionError] Could not connect to the endpoint URL: \"{url}\"."
+    )
+}
+
 /// `(ok, reason or hint)` for AWS, as `sky check aws` reports it.
 pub fn check(env: &Env) -> (bool, Option<String>) {
     let not_set = |detail: &str| {
@@ -146,9 +153,7 @@ pub fn check(env: &Env) -> (bool, Option<String>) {
                         .or_else(|_| std::env::var("AWS_ENDPOINT_URL"))
                         .map(|u| format!("{}/", u.trim_end_matches('/')))
                         .unwrap_or_else(|_| "https://sts.amazonaws.com/".into());
-                    format!(
-                        "Failed to get AWS user.\n  Reason: [botocore.exceptions.EndpointConnectionError] Could not connect to the endpoint URL: \"{url}\"."
-                    )
+                    unreachable(&url)
                 }
                 None => format!("Failed to get AWS user.\n  Reason: {}.", d.message),
             };
@@ -204,5 +209,15 @@ mod tests {
         );
         assert_eq!(identity_type(&[F::CredentialsImds]), IdentityType::IamRole);
         assert_eq!(identity_type(&[]), IdentityType::SharedCredentialsFile);
+    }
+
+    #[test]
+    fn unreachable_matches_skypilot() {
+        let fixture: serde_json::Value =
+            serde_json::from_str(include_str!("../../tests/fixtures/aws/check.json")).unwrap();
+        assert_eq!(
+            Some(unreachable("https://sts.amazonaws.com/").as_str()),
+            fixture["sts_unreachable"][1].as_str()
+        );
     }
 }
