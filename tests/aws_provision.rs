@@ -366,3 +366,30 @@ fn check_aws_with_sts() {
     );
     assert_eq!(hint.as_deref(), fixture["env_credentials"][1].as_str());
 }
+
+/// stix's own time in a launch (bootstrap, run, wait, cluster info of a
+/// 2-node cluster): wall time minus the time spent waiting on the EC2 API
+/// (moto here) and polling for the instances to run. Issue 6 asks < 2 s.
+#[test]
+fn launch_overhead() {
+    let Some((_g, p)) = setup() else { return };
+    let (api0, calls0) = stix::provision::aws_client::api_time();
+    let start = std::time::Instant::now();
+    let pc = bootstrap(&*p, "bench", &config(), 2);
+    p.run_instances(REGION, "bench", &pc).unwrap();
+    p.wait_instances(REGION, "bench", &pc.provider_config, None)
+        .unwrap();
+    let info = p
+        .get_cluster_info(REGION, "bench", &pc.provider_config)
+        .unwrap();
+    let wall = start.elapsed();
+    let (api1, calls1) = stix::provision::aws_client::api_time();
+    assert_eq!(info.instances.len(), 2);
+    let api = api1 - api0;
+    let overhead = wall.saturating_sub(api);
+    eprintln!(
+        "launch of 2 nodes: wall {wall:?}, EC2 API {api:?} in {} calls, stix overhead {overhead:?}",
+        calls1 - calls0
+    );
+    assert!(overhead < std::time::Duration::from_secs(2), "{overhead:?}");
+}

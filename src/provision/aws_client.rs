@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use aws_config::BehaviorVersion;
@@ -14,6 +15,23 @@ use aws_config::meta::region::RegionProviderChain;
 use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 
 use crate::error::{Error, ErrorKind, Result};
+
+static API_NANOS: AtomicU64 = AtomicU64::new(0);
+static API_CALLS: AtomicU64 = AtomicU64::new(0);
+
+/// Time spent waiting on AWS API calls by this process, and how many calls
+/// were made (for the launch-overhead benchmark: wall time minus this).
+pub fn api_time() -> (std::time::Duration, u64) {
+    (
+        std::time::Duration::from_nanos(API_NANOS.load(Ordering::Relaxed)),
+        API_CALLS.load(Ordering::Relaxed),
+    )
+}
+
+/// Counts `d` (polling for an instance state) as time waiting on AWS.
+pub fn note_wait(d: std::time::Duration) {
+    API_NANOS.fetch_add(d.as_nanos() as u64, Ordering::Relaxed);
+}
 
 /// Runs one SDK future to completion on the shared runtime.
 /// (The SSH runner's small runtime: provisioning is a handful of
@@ -201,7 +219,11 @@ where
 {
     let mut delay = std::time::Duration::from_millis(200);
     for attempt in 1.. {
-        match block_on(call())? {
+        let start = std::time::Instant::now();
+        let result = block_on(call())?;
+        API_NANOS.fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        API_CALLS.fetch_add(1, Ordering::Relaxed);
+        match result {
             Ok(v) => return Ok(Ok(v)),
             Err(e) => {
                 let d = describe(op, &e);

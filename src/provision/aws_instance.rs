@@ -407,6 +407,7 @@ pub fn wait(
             ));
         }
         std::thread::sleep(delay);
+        super::aws_client::note_wait(delay);
         delay = (delay * 2).min(std::time::Duration::from_secs(5));
     }
 }
