@@ -19,9 +19,9 @@ pub const REGION: &str = "us-east-1";
 pub const VPC_NAME: &str = "stix-test-vpc";
 /// Zones with a subnet each, and their CIDRs.
 pub const ZONES: &[(&str, &str)] = &[
-    ("us-east-1a", "10.213.1.0/24"),
-    ("us-east-1b", "10.213.2.0/24"),
-    ("us-east-1c", "10.213.3.0/24"),
+    ("us-east-1a", "10.213.201.0/24"),
+    ("us-east-1b", "10.213.202.0/24"),
+    ("us-east-1c", "10.213.203.0/24"),
 ];
 
 /// `host:port` of an `http://host:port` URL.
