@@ -393,3 +393,28 @@ fn launch_overhead() {
     );
     assert!(overhead < std::time::Duration::from_secs(2), "{overhead:?}");
 }
+
+/// `sky check aws` through the CLI, credentials from the environment,
+/// validated against moto's STS: SkyPilot's enabled line and hint, and the
+/// enabled-cloud cache updated.
+#[test]
+fn sky_check_aws_cli() {
+    let Some((_g, _p)) = setup() else { return };
+    let home = std::env::temp_dir().join(format!("stix-aws-check-{}", std::process::id()));
+    std::fs::create_dir_all(&home).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stix"))
+        .args(["check", "aws"])
+        .env("HOME", &home)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("  AWS: enabled [compute, storage]"), "{text}");
+    assert!(
+        text.contains("    Hint [compute, storage]: \u{1b}[93mAWS env is set. It will work if you use AWS only, but will cause problems if you want to use multiple clouds. To set up static credentials, try: aws configure\u{1b}[0m"),
+        "{text}"
+    );
+    let cache = std::fs::read_to_string(home.join(".sky/stix/enabled_clouds.json")).unwrap();
+    assert!(cache.contains("\"aws\""), "{cache}");
+    let _ = std::fs::remove_dir_all(home);
+}
