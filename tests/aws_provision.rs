@@ -418,3 +418,37 @@ fn sky_check_aws_cli() {
     assert!(cache.contains("\"aws\""), "{cache}");
     let _ = std::fs::remove_dir_all(home);
 }
+
+/// Instances terminated behind stix's back (the console, a spot
+/// preemption): the query no longer lists them, which is what
+/// `sky status -r` reconciles with.
+#[test]
+fn terminated_behind_our_back() {
+    let Some((_g, p)) = setup() else { return };
+    let pc = bootstrap(&*p, "gone", &config(), 2);
+    let rec = p.run_instances(REGION, "gone", &pc).unwrap();
+    let ec2 = stix::provision::aws_client::ec2(REGION).unwrap();
+    stix::provision::aws_client::block_on(
+        ec2.terminate_instances()
+            .instance_ids(&rec.created_instance_ids[1])
+            .send(),
+    )
+    .unwrap()
+    .unwrap();
+    let q = p
+        .query_instances("gone", &pc.provider_config, true)
+        .unwrap();
+    assert_eq!(q.len(), 1);
+    assert!(!q.contains_key(&rec.created_instance_ids[1]));
+    // A relaunch brings the cluster back to 2 nodes, keeping the head.
+    let again = p.run_instances(REGION, "gone", &pc).unwrap();
+    assert_eq!(again.created_instance_ids.len(), 1);
+    assert_eq!(again.head_instance_id, rec.head_instance_id);
+    p.terminate_instances("gone", &pc.provider_config, false)
+        .unwrap();
+    assert!(
+        p.query_instances("gone", &pc.provider_config, true)
+            .unwrap()
+            .is_empty()
+    );
+}
