@@ -6,6 +6,8 @@
 //! enabled without any check (offline planning and tests). stix's `local`
 //! infra is always enabled.
 
+#[cfg(feature = "aws")]
+pub mod aws;
 pub mod creds;
 
 use std::collections::BTreeSet;

@@ -3,8 +3,21 @@
 //! the plain data they return. The backend and the agent (for autostop) call
 //! provisioners only through [`Provisioner`] and the registry [`get`].
 
+#[cfg(feature = "aws")]
+pub mod aws;
+#[cfg(feature = "aws")]
+pub mod aws_client;
+#[cfg(feature = "aws")]
+pub mod aws_deploy;
+#[cfg(feature = "aws")]
+pub mod aws_instance;
+#[cfg(feature = "aws")]
+pub mod aws_network;
+#[cfg(feature = "aws")]
+pub mod aws_ports;
 pub mod local;
 pub mod local_resources;
+pub mod ssh_key;
 
 use std::collections::BTreeMap;
 
@@ -209,6 +222,8 @@ pub fn get(provider_name: &str) -> Option<Box<dyn Provisioner>> {
     }
     match name.as_str() {
         "local" => Some(Box::new(local::LocalProvisioner)),
+        #[cfg(feature = "aws")]
+        "aws" => Some(Box::new(aws::AwsProvisioner)),
         _ => None,
     }
 }
