@@ -19,6 +19,7 @@ CREATE TABLE IF NOT EXISTS pool_hosts (
     pool TEXT NOT NULL,
     idx INTEGER NOT NULL,
     ip TEXT NOT NULL,
+    internal_ip TEXT NOT NULL,
     host TEXT NOT NULL,
     resources TEXT NOT NULL,
     up_at INTEGER NOT NULL,
@@ -42,6 +43,8 @@ pub struct HostRecord {
     pub idx: usize,
     /// How to reach it.
     pub host: PoolHost,
+    /// Its address inside the pool (`SKYPILOT_NODE_IPS`).
+    pub internal_ip: String,
     /// What it has.
     pub resources: NodeResources,
 }
@@ -106,21 +109,24 @@ pub fn default_path() -> PathBuf {
 
 fn host_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<HostRecord> {
     let idx: i64 = r.get(0)?;
-    let host: String = r.get(1)?;
-    let res: String = r.get(2)?;
+    let internal_ip: String = r.get(1)?;
+    let host: String = r.get(2)?;
+    let res: String = r.get(3)?;
     let conv = |e: serde_json::Error| {
         rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e))
     };
     Ok(HostRecord {
         idx: idx.max(0) as usize,
+        internal_ip,
         host: serde_json::from_str(&host).map_err(conv)?,
         resources: serde_json::from_str(&res).map_err(conv)?,
     })
 }
 
 fn hosts_in(conn: &Connection, pool: &str) -> rusqlite::Result<Vec<HostRecord>> {
-    let mut st =
-        conn.prepare("SELECT idx, host, resources FROM pool_hosts WHERE pool = ?1 ORDER BY idx")?;
+    let mut st = conn.prepare(
+        "SELECT idx, internal_ip, host, resources FROM pool_hosts WHERE pool = ?1 ORDER BY idx",
+    )?;
     let rows = st.query_map([pool], host_row)?;
     rows.collect()
 }
@@ -199,12 +205,13 @@ impl Inventory {
             tx.execute("DELETE FROM pool_hosts WHERE pool = ?1", [pool])?;
             for h in hosts {
                 tx.execute(
-                    "INSERT INTO pool_hosts (pool, idx, ip, host, resources, up_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    "INSERT INTO pool_hosts (pool, idx, ip, internal_ip, host, resources, up_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                     params![
                         pool,
                         h.idx as i64,
                         h.host.ip,
+                        h.internal_ip,
                         serde_json::to_string(&h.host).map_err(json_err)?,
                         serde_json::to_string(&h.resources).map_err(json_err)?,
                         now
@@ -385,7 +392,7 @@ struct Held {
 
 fn allocations_of(conn: &Connection, cluster: &str) -> rusqlite::Result<Vec<Held>> {
     let mut st = conn.prepare(
-        "SELECT a.node, a.pool, a.share, h.idx, h.host, h.resources FROM allocations a \
+        "SELECT a.node, a.pool, a.share, h.idx, h.host, h.resources, h.internal_ip FROM allocations a \
          JOIN pool_hosts h ON h.pool = a.pool AND h.ip = a.ip \
          WHERE a.cluster = ?1 ORDER BY a.node",
     )?;
@@ -396,11 +403,12 @@ fn allocations_of(conn: &Connection, cluster: &str) -> rusqlite::Result<Vec<Held
         let idx: i64 = r.get(3)?;
         let host: String = r.get(4)?;
         let res: String = r.get(5)?;
-        Ok((node, pool, share, idx, host, res))
+        let internal_ip: String = r.get(6)?;
+        Ok((node, pool, share, idx, host, res, internal_ip))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (node, pool, share, idx, host, res) = row?;
+        let (node, pool, share, idx, host, res, internal_ip) = row?;
         let (Ok(share), Ok(host), Ok(resources)) = (
             serde_json::from_str(&share),
             serde_json::from_str(&host),
@@ -414,6 +422,7 @@ fn allocations_of(conn: &Connection, cluster: &str) -> rusqlite::Result<Vec<Held
                 node: node.max(0) as usize,
                 host: HostRecord {
                     idx: idx.max(0) as usize,
+                    internal_ip,
                     host,
                     resources,
                 },

@@ -10,6 +10,7 @@ fn inv(name: &str) -> (Inventory, PathBuf) {
 fn host(idx: usize, ip: &str, cpus: f64, mem: f64, gpus: u32) -> HostRecord {
     HostRecord {
         idx,
+        internal_ip: ip.into(),
         host: PoolHost {
             ip: ip.into(),
             user: "root".into(),

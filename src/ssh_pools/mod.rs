@@ -3,6 +3,7 @@
 //! which share of which host. The provisioner (`provision::ssh`), the
 //! cloud (`clouds::ssh`) and `sky check ssh` read pools only through here.
 
+pub mod detect;
 pub mod file;
 pub mod inventory;
 
