@@ -449,3 +449,22 @@ pub fn holds_any(inv: &Inventory, cluster: &str) -> Result<bool> {
 #[cfg(test)]
 #[path = "inventory_tests.rs"]
 mod tests;
+
+/// What one node of a virtual instance type asks for (`4CPU--16GB--H100:1`),
+/// the request's accelerators taking precedence over the name's.
+pub fn demand_of(
+    instance_type: &str,
+    accelerators: Option<&crate::clouds::Accelerators>,
+) -> Option<Demand> {
+    let (cpus, memory_gb, acc) = crate::clouds::virtual_type::parse(instance_type)?;
+    let from_request = accelerators.and_then(crate::clouds::first_accelerator);
+    let accelerator = from_request
+        .or(acc)
+        .map(|(name, n)| (name, n.ceil().max(0.0) as u32))
+        .filter(|(_, n)| *n > 0);
+    Some(Demand {
+        cpus,
+        memory_gb,
+        accelerator,
+    })
+}
