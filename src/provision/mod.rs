@@ -5,6 +5,7 @@
 
 pub mod local;
 pub mod local_resources;
+pub mod ssh;
 
 use std::collections::BTreeMap;
 
@@ -176,6 +177,7 @@ pub trait Provisioner: Send + Sync {
 pub fn get(provider_name: &str) -> Option<Box<dyn Provisioner>> {
     match provider_name.to_ascii_lowercase().as_str() {
         "local" => Some(Box::new(local::LocalProvisioner)),
+        "ssh" => Some(Box::new(ssh::SshProvisioner)),
         _ => None,
     }
 }

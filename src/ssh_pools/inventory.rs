@@ -367,6 +367,17 @@ impl Inventory {
         Ok(parts.join("; "))
     }
 
+    /// Returns what `cluster`'s workers hold (its head keeps its share).
+    pub fn release_workers(&mut self, cluster: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "DELETE FROM allocations WHERE cluster = ?1 AND node > 0",
+                [cluster],
+            )
+            .map(|_| ())
+        })
+    }
+
     /// Returns everything `cluster` holds.
     pub fn release(&mut self, cluster: &str) -> Result<()> {
         self.write(|tx| {
