@@ -13,6 +13,7 @@ pub mod launch;
 pub mod launchable;
 pub mod lifecycle;
 pub mod provisioning;
+pub mod ssh_config;
 pub mod sync;
 
 use std::fs::File;

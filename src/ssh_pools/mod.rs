@@ -6,6 +6,7 @@
 pub mod detect;
 pub mod file;
 pub mod inventory;
+pub mod up;
 
 pub use file::{Pool, PoolFile, PoolHost};
 pub use inventory::{Allocation, Demand, HostRecord, Inventory, Share};
