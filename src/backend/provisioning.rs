@@ -67,13 +67,21 @@ pub fn save(
 pub fn bootstrap(handle: &mut ClusterHandle, resume: bool) -> Result<ProvisionConfig> {
     let p = provisioner_for(&handle.provider_name)?;
     let region = handle.launched_resources.region.clone().unwrap_or_default();
+    let mut provider_config = handle.provider_config.clone();
+    if provider_config.is_null() {
+        // What to create (instance type, accelerators), as a cluster YAML
+        // tells SkyPilot's provisioners.
+        let lr = serde_json::to_value(&handle.launched_resources).unwrap_or_default();
+        provider_config = serde_json::json!({ "launched_resources": lr });
+    }
     let config = p.bootstrap_instances(
         &region,
         &handle.cluster_name_on_cloud,
         ProvisionConfig {
-            provider_config: handle.provider_config.clone(),
+            provider_config,
             count: handle.launched_nodes,
             resume_stopped_nodes: resume,
+            zone: handle.launched_resources.zone.clone(),
         },
     )?;
     handle.provider_config = config.provider_config.clone();
@@ -93,14 +101,34 @@ pub fn new_handle(name: &str, launched: LaunchedResources, num_nodes: u32) -> Cl
     }
 }
 
-/// Provisions (or resumes) `handle`'s nodes and starts the runtime; the
-/// record goes INIT -> UP. `prev` is the record's status before.
+/// Provisions (or resumes) `handle`'s nodes where its launched resources
+/// say and starts the runtime; the record goes INIT -> UP. `prev` is the
+/// record's status before. With `retry_until_up`, capacity errors are
+/// retried in the same place (an existing cluster never fails over).
 pub fn provision(
+    state: &mut StateDb,
+    handle: ClusterHandle,
+    info: &RecordInfo,
+    prev: Option<ClusterStatus>,
+    retry_until_up: bool,
+    progress: ProgressSink<'_>,
+) -> Result<ClusterHandle> {
+    loop {
+        match provision_once(state, handle.clone(), info, prev, progress) {
+            Err(e) if retry_until_up && e.kind == ErrorKind::ResourcesUnavailable => {
+                super::failover::wait_before_retry(&e, &handle.cluster_name, progress);
+            }
+            other => return other,
+        }
+    }
+}
+
+/// One provisioning attempt of [`provision`].
+pub fn provision_once(
     state: &mut StateDb,
     mut handle: ClusterHandle,
     info: &RecordInfo,
     prev: Option<ClusterStatus>,
-    retry_until_up: bool,
     progress: ProgressSink<'_>,
 ) -> Result<ClusterHandle> {
     let name = handle.cluster_name.clone();
@@ -108,31 +136,13 @@ pub fn provision(
     let p = provisioner_for(&handle.provider_name)?;
     let lr = handle.launched_resources.clone();
     let region = lr.region.clone().unwrap_or_default();
-    let zone = lr
-        .zone
-        .as_deref()
-        .map(|z| format!(" ({z})"))
-        .unwrap_or_default();
-    progress(Progress::Info(starting_message(&format!(
-        "Launching on {} {region}{zone}.",
-        lr.cloud_display()
-    ))));
+    progress(Progress::Info(starting_message(
+        &super::failover::launching_on(&lr),
+    )));
     progress(Progress::Spinner("Launching".into()));
     let config = bootstrap(&mut handle, true)?;
     save(state, &handle, info, false)?;
-    loop {
-        match p.run_instances(&region, &handle.cluster_name_on_cloud, &config) {
-            Ok(_) => break,
-            Err(e) if retry_until_up && e.kind == ErrorKind::ResourcesUnavailable => {
-                progress(Progress::Info(format!(
-                    "Retrying provisioning: {}",
-                    e.message
-                )));
-                std::thread::sleep(std::time::Duration::from_secs(2));
-            }
-            Err(e) => return Err(e),
-        }
-    }
+    p.run_instances(&region, &handle.cluster_name_on_cloud, &config)?;
     p.wait_instances(
         &region,
         &handle.cluster_name_on_cloud,
@@ -169,6 +179,13 @@ pub fn provision(
     progress(Progress::Spinner("Preparing SkyPilot runtime".into()));
     setup_runtime(&handle, prev == Some(ClusterStatus::Stopped))?;
     save(state, &handle, info, true)?;
+    let specs: Vec<_> = handle.nodes.iter().map(|n| n.runner.clone()).collect();
+    if let Err(e) = super::ssh_config::add_cluster(&name, &handle.cluster_name_on_cloud, &specs) {
+        // `ssh <cluster>` is a convenience; the cluster itself is fine.
+        progress(Progress::Info(format!(
+            "Failed to write the SSH config: {e}"
+        )));
+    }
     let hint = format!("\x1b[2mView logs: \x1b[1msky logs --provision {name}\x1b[0m\x1b[0m");
     progress(Progress::Info(format!(
         "{}  {hint}",

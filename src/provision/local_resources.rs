@@ -29,7 +29,11 @@ pub fn detect() -> NodeResources {
     let memory_gb = env_f64(MEMORY_ENV).unwrap_or_else(memory_gb);
     let (accelerator, accelerator_count) = match std::env::var(ACCELERATORS_ENV) {
         Ok(spec) => parse_accelerators(&spec),
-        Err(_) => nvidia_gpus(),
+        Err(_) => {
+            // Asked on every plan; the GPUs of a machine do not change.
+            static GPUS: std::sync::OnceLock<(Option<String>, u32)> = std::sync::OnceLock::new();
+            GPUS.get_or_init(nvidia_gpus).clone()
+        }
     };
     NodeResources {
         cpus,
@@ -57,12 +61,15 @@ fn parse_accelerators(spec: &str) -> (Option<String>, u32) {
 fn memory_gb() -> f64 {
     std::fs::read_to_string("/proc/meminfo")
         .ok()
-        .and_then(|t| {
-            let line = t.lines().find(|l| l.starts_with("MemTotal:"))?;
-            let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-            Some((kb / 1024.0 / 1024.0 * 10.0).round() / 10.0)
-        })
+        .and_then(|t| meminfo_gb(&t))
         .unwrap_or(0.0)
+}
+
+/// `MemTotal` of a `/proc/meminfo` text in GiB, one decimal.
+pub fn meminfo_gb(text: &str) -> Option<f64> {
+    let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some((kb / 1024.0 / 1024.0 * 10.0).round() / 10.0)
 }
 
 fn nvidia_gpus() -> (Option<String>, u32) {

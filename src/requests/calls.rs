@@ -65,6 +65,7 @@ pub fn run(db: &mut StateDb, name: &str, body: &Value, task: Option<&Task>) -> R
                 no_setup: b(body, "no_setup"),
                 fast: b(body, "fast"),
                 command: Some("sky.launch".into()),
+                quiet_optimizer: b(body, "quiet_optimizer"),
             };
             launched(backend::launch(db, need_task()?, &opts, &mut quiet)?)
         }

@@ -25,6 +25,7 @@ const TIMEOUT_GRACE: Duration = Duration::from_secs(10);
 pub struct SshRunner {
     node_id: String,
     target: SshTarget,
+    home: Option<String>,
 }
 
 impl SshRunner {
@@ -33,6 +34,26 @@ impl SshRunner {
         SshRunner {
             node_id: node_id.into(),
             target,
+            home: None,
+        }
+    }
+
+    /// Runs every command with `HOME` set to `home` (relative to the login
+    /// home) and resolves `~/...` node paths there.
+    pub fn with_home(mut self, home: Option<String>) -> Self {
+        self.home = home.filter(|h| !h.is_empty());
+        self
+    }
+
+    /// A node path with `~` moved to the node's home.
+    fn node_path(&self, path: &str) -> String {
+        match &self.home {
+            Some(h) if path == "~" => format!("~/{h}"),
+            Some(h) => match path.strip_prefix("~/") {
+                Some(rest) => format!("~/{h}/{rest}"),
+                None => path.to_string(),
+            },
+            None => path.to_string(),
         }
     }
 
@@ -318,13 +339,21 @@ impl CommandRunner for SshRunner {
     }
 
     fn run(&self, req: &RunRequest, sink: Option<LineSink<'_>>) -> Result<RunOutput> {
-        let script = remote_script(req)?;
+        let mut script = remote_script(req)?;
+        if let Some(h) = &self.home {
+            let h = shlex::quote(h);
+            script = format!(
+                "mkdir -p \"$HOME\"/{h} && export HOME=\"$HOME\"/{h} && cd || exit 1\n{script}"
+            );
+        }
         self.spawn_checked(&script, req, sink)
     }
 
     fn rsync_up(&self, local: &Path, remote: &str) -> Result<()> {
-        self.session()?;
+        // `run` resolves `~` in the node's home itself; rsync needs it spelled out.
         let parent = remote_parent(remote, local.is_dir());
+        let remote = &self.node_path(remote);
+        self.session()?;
         if let Some(dir) = parent {
             let out = self.run(
                 &RunRequest::bash(&format!("mkdir -p {}", shell_path(&dir))),
@@ -338,6 +367,7 @@ impl CommandRunner for SshRunner {
     }
 
     fn rsync_down(&self, remote: &str, local: &Path) -> Result<()> {
+        let remote = &self.node_path(remote);
         self.session()?;
         let dir: PathBuf = if remote.ends_with('/') {
             local.to_path_buf()

@@ -63,9 +63,15 @@ impl SshTarget {
             format!("ConnectTimeout={CONNECT_TIMEOUT_SECS}s"),
             format!("ServerAliveInterval={SERVER_ALIVE_INTERVAL_SECS}"),
             format!("ServerAliveCountMax={SERVER_ALIVE_COUNT_MAX}"),
-            format!("Port={}", self.port),
-            format!("User={}", self.user),
         ];
+        // Port 0 and an empty user leave them to ~/.ssh/config (pool hosts
+        // given as a config alias).
+        if self.port != 0 {
+            opts.push(format!("Port={}", self.port));
+        }
+        if !self.user.is_empty() {
+            opts.push(format!("User={}", self.user));
+        }
         if let Some(key) = &self.identity_file {
             opts.push("IdentitiesOnly=yes".into());
             opts.push(format!("IdentityFile={}", key.display()));
