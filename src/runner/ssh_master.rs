@@ -22,11 +22,11 @@ pub const CONTROL_PERSIST_SECS: u32 = 300;
 /// Seconds to wait for the TCP connection and the handshake.
 pub const CONNECT_TIMEOUT_SECS: u32 = 10;
 /// Keepalive probes: a host that answers none of `COUNT` probes sent every
-/// `INTERVAL` seconds is dropped, so a lost host fails commands in ~15 s
+/// `INTERVAL` seconds is dropped, so a lost host fails commands in 10-15 s
 /// instead of hanging them.
 pub const SERVER_ALIVE_INTERVAL_SECS: u32 = 5;
 /// See [`SERVER_ALIVE_INTERVAL_SECS`].
-pub const SERVER_ALIVE_COUNT_MAX: u32 = 3;
+pub const SERVER_ALIVE_COUNT_MAX: u32 = 2;
 
 /// Where and as whom to connect: the SSH fields of `RunnerSpec::Ssh`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
