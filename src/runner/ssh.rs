@@ -136,15 +136,17 @@ impl SshRunner {
         let work = pump(child, req.stdin.as_deref(), sink);
         let result = match req.timeout {
             None => rt.block_on(work),
-            Some(t) => match rt.block_on(async { tokio::time::timeout(t + TIMEOUT_GRACE, work).await }) {
-                Ok(r) => r,
-                Err(_) => {
-                    return Ok(RunOutput {
-                        code: 124,
-                        ..Default::default()
-                    });
+            Some(t) => {
+                match rt.block_on(async { tokio::time::timeout(t + TIMEOUT_GRACE, work).await }) {
+                    Ok(r) => r,
+                    Err(_) => {
+                        return Ok(RunOutput {
+                            code: 124,
+                            ..Default::default()
+                        });
+                    }
                 }
-            },
+            }
         };
         let (status, stdout, stderr) = result;
         let code = match status {
