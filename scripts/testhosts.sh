@@ -142,7 +142,7 @@ EOF
     "$3" -D -f /root/.ssh/sshd_config -E /root/.ssh/sshd.log &
     trap "exit 0" TERM
     while kill -0 $! 2>/dev/null; do sleep 1; done
-  ' bash "$hdir" "$dir/id_ed25519.pub" "$SSHD" "$name" </dev/null >"$hdir/start.log" 2>&1 &
+  ' bash "$hdir" "$dir/id_ed25519.pub" "$SSHD" "$name" </dev/null >"$hdir/start.log" 2>&1 9>&- &
   echo $! >"$hdir/pid"
   echo "$ip" >"$hdir/ip"
 }
