@@ -150,6 +150,37 @@ fn run_checked(r: &dyn CommandRunner, script: &str, what: &str) -> Result<()> {
     ))
 }
 
+/// Leaves the pool key in the node's home, so the head's runtime reaches
+/// every node as the client does (SkyPilot copies its key to the head).
+fn copy_key(r: &dyn CommandRunner, h: &PoolHost, home: &str) -> Result<()> {
+    let Some(key) = &h.identity_file else {
+        return Ok(());
+    };
+    let bytes = std::fs::read(key).map_err(|e| {
+        Error::value(format!(
+            "Cannot read the identity file {} of host {}: {e}",
+            key.display(),
+            h.ip
+        ))
+    })?;
+    let path = format!("{home}/{}", crate::runner::ssh_master::NODE_KEY);
+    let script = format!(
+        "cd && umask 077 && mkdir -p \"$(dirname {0})\" && cat > {0}",
+        crate::runner::shlex::quote(&path)
+    );
+    let req = RunRequest::bash(&script)
+        .with_stdin(bytes)
+        .with_timeout(Duration::from_secs(60));
+    let out = r.run(&req, None)?;
+    if out.code != 0 {
+        return Err(Error::new(
+            ErrorKind::Command,
+            format!("Failed to copy the key to {}: {}", h.ip, out.stderr.trim()),
+        ));
+    }
+    Ok(())
+}
+
 /// Kills every process whose `HOME` is the node's directory (the agent,
 /// drivers, jobs, whatever they spawned), sweeping until none is left,
 /// then removes the directory.
@@ -233,7 +264,9 @@ impl Provisioner for SshProvisioner {
             crate::runner::shlex::quote(home)
         );
         let failed = on_hosts(&allocs, |a| {
-            run_checked(host_runner(a).as_ref(), &mkdir, "create the node directory")
+            let r = host_runner(a);
+            run_checked(r.as_ref(), &mkdir, "create the node directory")?;
+            copy_key(r.as_ref(), &a.host.host, home)
         });
         if let Some((ip, e)) = failed.into_iter().next() {
             if before == 0 {
@@ -319,7 +352,7 @@ impl Provisioner for SshProvisioner {
         &self,
         cluster_name_on_cloud: &str,
         _provider_config: &Value,
-        non_terminated_only: bool,
+        _non_terminated_only: bool,
     ) -> Result<InstanceStatuses> {
         let allocs = Inventory::open()?.allocations(cluster_name_on_cloud)?;
         let failed = on_hosts(&allocs, |a| {
@@ -328,16 +361,16 @@ impl Provisioner for SshProvisioner {
         let mut out = InstanceStatuses::new();
         for a in &allocs {
             let id = instance_id(cluster_name_on_cloud, a.node);
-            match failed.iter().find(|(ip, _)| *ip == a.host.host.ip) {
-                None => {
-                    out.insert(id, (Some(InstanceStatus::Up), None));
-                }
-                Some((ip, e)) if !non_terminated_only => {
-                    let why = format!("Host {ip} is unreachable: {}", e.message);
-                    out.insert(id, (None, Some(why)));
-                }
-                Some(_) => {}
-            }
+            // An unreachable host is not a terminated node (it may come
+            // back, and it still holds the node's share): INIT, with why.
+            let entry = match failed.iter().find(|(ip, _)| *ip == a.host.host.ip) {
+                None => (Some(InstanceStatus::Up), None),
+                Some((ip, e)) => (
+                    Some(InstanceStatus::Init),
+                    Some(format!("Host {ip} is unreachable: {}", e.message)),
+                ),
+            };
+            out.insert(id, entry);
         }
         Ok(out)
     }

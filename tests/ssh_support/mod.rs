@@ -139,6 +139,7 @@ impl TestHosts {
             user: self.user.clone(),
             identity_file: Some(self.key.clone()),
             proxy_jump: None,
+            home: None,
         }
     }
 
