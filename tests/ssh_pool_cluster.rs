@@ -227,7 +227,11 @@ fn pool_up_launch_share_cancel_down() {
         assert_eq!(cluster_procs(th, i, c), "", "processes of {c} left");
     }
     for i in 0..2 {
-        let left = on_host(th, i, "ls -A ~/.sky/clusters 2>/dev/null; true");
+        let left = on_host(
+            th,
+            i,
+            "ls -A ~/.sky/clusters 2>/dev/null | grep -x -e sp-one -e sp-two -e sp-three; true",
+        );
         assert_eq!(left.trim(), "", "files left on host {i}");
     }
     assert!(!sky.home.join(".sky/generated/ssh/sp-one").exists());
@@ -315,4 +319,169 @@ fn bad_pool_file_unreachable_host_and_wrong_key_name_the_host() {
     let launch = sky.run(&["launch", "-y", "--infra", "ssh/locked", "true"]);
     assert_ne!(launch.code, 0);
     assert!(launch.all().contains("sky check ssh"), "{}", launch.all());
+}
+
+fn yaml_file(sky: &Sky, name: &str, text: &str) -> String {
+    let p = sky.home.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+#[test]
+fn two_node_job_setup_env_logs_and_cancel_on_both_hosts() {
+    let Some(th) = ssh_support::hosts("two_node_job_setup_env_logs_and_cancel", 2) else {
+        return;
+    };
+    let sky = Sky::new("duo");
+    let (h0, h1) = (&th.hosts[0].ip, &th.hosts[1].ip);
+    sky.pool_file(&pool_yaml(th, "duo", &[0, 1]));
+    sky.ok(&["ssh", "up", "--infra", "duo"]);
+    let task = yaml_file(
+        &sky,
+        "task.yaml",
+        "num_nodes: 2\nresources:\n  cpus: 1\nsetup: echo setup-$SKYPILOT_SETUP_NODE_RANK > ~/setup_ran\n\
+         run: |\n  echo rank=$SKYPILOT_NODE_RANK num=$SKYPILOT_NUM_NODES ips=$(echo $SKYPILOT_NODE_IPS)\n",
+    );
+    let out = sky.ok(&["launch", "-y", "-c", "sp-duo", "--infra", "ssh/duo", &task]);
+    let ips = format!("ips={h0} {h1}");
+    assert!(
+        out.contains(&format!("(head, rank=0, pid="))
+            && out.contains(&format!("rank=0 num=2 {ips}")),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("(worker1, rank=1, pid="))
+            && out.contains(&format!("rank=1 num=2 {ips}")),
+        "{out}"
+    );
+    assert!(out.contains(&format!("ip={h1})")), "{out}");
+    assert!(out.contains("Job finished (status: SUCCEEDED)"), "{out}");
+    assert_eq!(
+        on_host(th, 0, "cat ~/.sky/clusters/sp-duo/setup_ran"),
+        "setup-0\n"
+    );
+    assert_eq!(
+        on_host(th, 1, "cat ~/.sky/clusters/sp-duo/setup_ran"),
+        "setup-1\n"
+    );
+
+    // Cancel kills the job's processes on both hosts.
+    sky.ok(&["exec", "-d", "sp-duo", "--num-nodes", "2", "sleep 302"]);
+    wait_for(30, "the sleeps to run on both hosts", || {
+        (0..2).all(|i| cluster_procs(th, i, "sp-duo").contains("sleep 302"))
+    });
+    sky.ok(&["cancel", "-y", "sp-duo", "2"]);
+    wait_for(30, "the sleeps to die on both hosts", || {
+        (0..2).all(|i| !cluster_procs(th, i, "sp-duo").contains("sleep 302"))
+    });
+    let q = sky.ok(&["queue", "sp-duo"]);
+    assert!(q.contains("CANCELLED"), "{q}");
+
+    sky.ok(&["down", "-y", "sp-duo"]);
+    for i in 0..2 {
+        assert_eq!(cluster_procs(th, i, "sp-duo"), "");
+        let left = on_host(
+            th,
+            i,
+            "ls -A ~/.sky/clusters 2>/dev/null | grep -x sp-duo; true",
+        );
+        assert_eq!(left, "", "files of sp-duo left on host {i}");
+    }
+}
+
+/// Two hosts of this test's own (it kills one).
+fn own_hosts(dir: &std::path::Path) -> Option<TestHosts> {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/testhosts.sh");
+    let up = Command::new("timeout")
+        .args(["120", "bash", script, "up", "2"])
+        .arg(dir)
+        .output()
+        .ok()?;
+    if !up.status.success() {
+        eprintln!(
+            "SKIPPED host_lost_mid_job: testhosts.sh up failed: {}",
+            String::from_utf8_lossy(&up.stderr).trim()
+        );
+        return None;
+    }
+    let text = std::fs::read_to_string(dir.join("hosts.json")).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+struct Teardown(PathBuf);
+
+impl Drop for Teardown {
+    fn drop(&mut self) {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/testhosts.sh");
+        let _ = Command::new("bash")
+            .args([script, "down"])
+            .arg(&self.0)
+            .status();
+    }
+}
+
+#[test]
+fn host_lost_mid_job_fails_the_job_and_nothing_hangs() {
+    // Only where this process may make hosts (it must not kill shared ones).
+    if ssh_support::hosts("host_lost_mid_job", 1).is_none() {
+        return;
+    }
+    // SAFETY: getuid has no preconditions.
+    if unsafe { libc::getuid() } != 0 {
+        eprintln!("SKIPPED host_lost_mid_job: not root");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("stix-sp-hosts-{}", std::process::id()));
+    let _down = Teardown(dir.clone());
+    let Some(th) = own_hosts(&dir) else { return };
+    let sky = Sky::new("lost");
+    sky.pool_file(&pool_yaml(&th, "lost", &[0, 1]));
+    sky.ok(&["ssh", "up"]);
+    sky.ok(&[
+        "launch",
+        "-d",
+        "-y",
+        "-c",
+        "sp-lost",
+        "--infra",
+        "ssh/lost",
+        "--num-nodes",
+        "2",
+        "sleep 600",
+    ]);
+    wait_for(30, "the job to run", || {
+        sky.ok(&["queue", "sp-lost"]).contains("RUNNING")
+    });
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/testhosts.sh");
+    let killed = Command::new("bash")
+        .args([script, "kill-host", &th.hosts[1].name])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let t0 = Instant::now();
+    wait_for(30, "the job to fail", || {
+        sky.ok(&["queue", "sp-lost"]).contains("FAILED")
+    });
+    let status = sky.ok(&["status", "-r"]);
+    assert!(
+        status.contains("sp-lost") && status.contains("INIT"),
+        "{status}"
+    );
+    assert!(
+        t0.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        t0.elapsed()
+    );
+    // Down finishes: the lost host is named, --purge forgets it.
+    let t1 = Instant::now();
+    let down = sky.run(&["down", "-y", "sp-lost"]);
+    assert!(down.all().contains(&th.hosts[1].ip), "{}", down.all());
+    sky.ok(&["down", "-y", "--purge", "sp-lost"]);
+    assert!(
+        t1.elapsed() < Duration::from_secs(40),
+        "down took {:?}",
+        t1.elapsed()
+    );
+    assert_eq!(cluster_procs(&th, 0, "sp-lost"), "");
+    assert!(!sky.ok(&["status"]).contains("sp-lost"));
 }
