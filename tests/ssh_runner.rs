@@ -168,6 +168,7 @@ fn connection_errors_name_the_host() {
         user: "root".into(),
         identity_file: Some(key),
         proxy_jump: None,
+        home: None,
     };
     let r = bad.runner();
     assert!(!r.check_connection());
@@ -188,6 +189,7 @@ fn connection_errors_name_the_host() {
         user: "root".into(),
         identity_file: Some(th.key.clone()),
         proxy_jump: None,
+        home: None,
     };
     let start = Instant::now();
     let err = nobody

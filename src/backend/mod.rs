@@ -117,7 +117,7 @@ impl ClusterHandle {
         })?;
         Ok(AgentClient::new(
             head.runner.runner(),
-            crate::agent::agent_command(),
+            crate::agent::deploy::agent_command_for(&head.runner),
         ))
     }
 
@@ -133,7 +133,12 @@ impl ClusterHandle {
             provider_name: self.provider_name.clone(),
             provider_config: self.provider_config.clone(),
             nodes: self.nodes.clone(),
-            agent_argv: crate::agent::agent_command(),
+            agent_argv: self
+                .nodes
+                .first()
+                .map_or_else(crate::agent::agent_command, |n| {
+                    crate::agent::deploy::agent_command_for(&n.runner)
+                }),
         }
     }
 

@@ -194,11 +194,15 @@ pub fn provision_once(
     Ok(handle)
 }
 
-/// Writes the cluster spec on the head and starts its agent; after a
+/// Deploys the runtime where needed, writes the cluster spec on the head
+/// and starts its agent; after a
 /// restart from STOPPED, jobs that were live become FAILED_DRIVER first.
 pub fn setup_runtime(handle: &ClusterHandle, restarted: bool) -> Result<()> {
     let agent = handle.agent()?;
-    agent.set_cluster(&handle.cluster_spec())?;
+    // Nodes that are not local sandboxes get the runtime uploaded first.
+    agent.set_cluster(&crate::agent::deploy::prepare_cluster(
+        &handle.cluster_spec(),
+    )?)?;
     if restarted {
         agent.fail_all_in_progress()?;
     }

@@ -111,9 +111,11 @@ impl SshRunner {
             let spawned = rt.block_on(fut.spawn());
             match spawned {
                 Ok(child) => return self.finish(rt, &session, child, req, sink),
-                Err(e) if !retried && matches!(e, openssh::Error::SshMux(_)) => {
+                Err(_) if !retried => {
                     retried = true;
-                    ssh_master::forget(&self.target);
+                    // The socket may still answer for a master that lost
+                    // its connection: replace the master, not just the cache.
+                    ssh_master::close_master(&self.target);
                     session = self.session()?;
                 }
                 Err(e) => {
