@@ -150,37 +150,6 @@ fn run_checked(r: &dyn CommandRunner, script: &str, what: &str) -> Result<()> {
     ))
 }
 
-/// Leaves the pool key in the node's home, so the head's runtime reaches
-/// every node as the client does (SkyPilot copies its key to the head).
-fn copy_key(r: &dyn CommandRunner, h: &PoolHost, home: &str) -> Result<()> {
-    let Some(key) = &h.identity_file else {
-        return Ok(());
-    };
-    let bytes = std::fs::read(key).map_err(|e| {
-        Error::value(format!(
-            "Cannot read the identity file {} of host {}: {e}",
-            key.display(),
-            h.ip
-        ))
-    })?;
-    let path = format!("{home}/{}", crate::runner::ssh_master::NODE_KEY);
-    let script = format!(
-        "cd && umask 077 && mkdir -p \"$(dirname {0})\" && cat > {0}",
-        crate::runner::shlex::quote(&path)
-    );
-    let req = RunRequest::bash(&script)
-        .with_stdin(bytes)
-        .with_timeout(Duration::from_secs(60));
-    let out = r.run(&req, None)?;
-    if out.code != 0 {
-        return Err(Error::new(
-            ErrorKind::Command,
-            format!("Failed to copy the key to {}: {}", h.ip, out.stderr.trim()),
-        ));
-    }
-    Ok(())
-}
-
 /// Kills every process whose `HOME` is the node's directory (the agent,
 /// drivers, jobs, whatever they spawned), sweeping until none is left,
 /// then removes the directory.
@@ -264,9 +233,7 @@ impl Provisioner for SshProvisioner {
             crate::runner::shlex::quote(home)
         );
         let failed = on_hosts(&allocs, |a| {
-            let r = host_runner(a);
-            run_checked(r.as_ref(), &mkdir, "create the node directory")?;
-            copy_key(r.as_ref(), &a.host.host, home)
+            run_checked(host_runner(a).as_ref(), &mkdir, "create the node directory")
         });
         if let Some((ip, e)) = failed.into_iter().next() {
             if before == 0 {

@@ -17,10 +17,6 @@ use openssh::Session;
 
 use crate::error::{Error, ErrorKind, Result};
 
-/// Where a cluster node keeps the key that reaches the other nodes,
-/// relative to its home.
-pub const NODE_KEY: &str = ".sky/ssh/node_key";
-
 /// Seconds an idle master stays up after its last channel closes.
 pub const CONTROL_PERSIST_SECS: u32 = 300;
 /// Seconds to wait for the TCP connection and the handshake.
@@ -76,7 +72,7 @@ impl SshTarget {
         if !self.user.is_empty() {
             opts.push(format!("User={}", self.user));
         }
-        if let Some(key) = self.key_here() {
+        if let Some(key) = &self.identity_file {
             opts.push("IdentitiesOnly=yes".into());
             opts.push(format!("IdentityFile={}", key.display()));
         }
@@ -86,19 +82,6 @@ impl SshTarget {
             opts.push(format!("ProxyCommand={}", self.proxy_command(jump)));
         }
         opts
-    }
-
-    /// The key on this machine: the given one, or, on a cluster node
-    /// where the client's path does not exist, the copy the provisioner
-    /// left in the node's home (`~/.sky/ssh/node_key`, as SkyPilot copies
-    /// its key to the head for head-to-worker SSH).
-    fn key_here(&self) -> Option<PathBuf> {
-        let key = self.identity_file.as_ref()?;
-        if key.exists() {
-            return Some(key.clone());
-        }
-        let copy = PathBuf::from(std::env::var_os("HOME")?).join(NODE_KEY);
-        Some(if copy.exists() { copy } else { key.clone() })
     }
 
     fn proxy_command(&self, jump: &str) -> String {
@@ -111,7 +94,7 @@ impl SshTarget {
         ] {
             argv.extend(["-o".into(), o.into()]);
         }
-        if let Some(key) = self.key_here() {
+        if let Some(key) = &self.identity_file {
             argv.extend(["-o".into(), "IdentitiesOnly=yes".into()]);
             argv.extend(["-i".into(), key.display().to_string()]);
         }
