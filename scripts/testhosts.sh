@@ -23,7 +23,7 @@ set -euo pipefail
 BRIDGE=stixbr0
 BRIDGE_ADDR=10.213.0.1/16
 SSHD=${SSHD:-/usr/sbin/sshd}
-LOCK=/run/lock/stix-testhosts.lock
+LOCK=${STIX_TESTHOSTS_LOCK:-/run/lock/stix-testhosts.lock}
 
 die() { echo "testhosts: $*" >&2; exit 1; }
 

@@ -114,7 +114,8 @@ fn ensure_include(config: &Path) -> Result<()> {
             break;
         }
     }
-    let new = format!("{INCLUDE_COMMENT}\n{INCLUDE}\n{}\n\n", text.trim());
+    let new = format!("{INCLUDE_COMMENT}\n{INCLUDE}\n{text}");
+    let new = format!("{}\n\n", new.trim());
     write_atomic(config, &new)
 }
 

@@ -211,7 +211,14 @@ fn status_row(r: &ClusterRecord, now: f64) -> Vec<String> {
         Some(h) => {
             let lr = &h.launched_resources;
             let infra = match &lr.region {
-                Some(reg) => format!("{} ({reg})", lr.cloud_display()),
+                // `InfraInfo.formatted_str` drops the `ssh-` of a pool.
+                Some(reg) => format!(
+                    "{} ({})",
+                    lr.cloud_display(),
+                    reg.strip_prefix("ssh-")
+                        .filter(|_| lr.cloud == "ssh")
+                        .unwrap_or(reg)
+                ),
                 None => lr.cloud_display(),
             };
             let inner = lr.instance_type.clone().unwrap_or_else(|| "-".into());

@@ -319,7 +319,7 @@ impl Provisioner for SshProvisioner {
         &self,
         cluster_name_on_cloud: &str,
         _provider_config: &Value,
-        non_terminated_only: bool,
+        _non_terminated_only: bool,
     ) -> Result<InstanceStatuses> {
         let allocs = Inventory::open()?.allocations(cluster_name_on_cloud)?;
         let failed = on_hosts(&allocs, |a| {
@@ -328,16 +328,16 @@ impl Provisioner for SshProvisioner {
         let mut out = InstanceStatuses::new();
         for a in &allocs {
             let id = instance_id(cluster_name_on_cloud, a.node);
-            match failed.iter().find(|(ip, _)| *ip == a.host.host.ip) {
-                None => {
-                    out.insert(id, (Some(InstanceStatus::Up), None));
-                }
-                Some((ip, e)) if !non_terminated_only => {
-                    let why = format!("Host {ip} is unreachable: {}", e.message);
-                    out.insert(id, (None, Some(why)));
-                }
-                Some(_) => {}
-            }
+            // An unreachable host is not a terminated node (it may come
+            // back, and it still holds the node's share): INIT, with why.
+            let entry = match failed.iter().find(|(ip, _)| *ip == a.host.host.ip) {
+                None => (Some(InstanceStatus::Up), None),
+                Some((ip, e)) => (
+                    Some(InstanceStatus::Init),
+                    Some(format!("Host {ip} is unreachable: {}", e.message)),
+                ),
+            };
+            out.insert(id, entry);
         }
         Ok(out)
     }

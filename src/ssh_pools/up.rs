@@ -57,7 +57,8 @@ fn set_up_host(host: &file::PoolHost, action: HostAction<'_>) -> Result<Detected
     Ok(found)
 }
 
-/// Sets up one pool; the hosts that could not be set up, with why.
+/// Sets up one pool: every host in parallel; the head must succeed, other
+/// hosts that fail are reported and left out.
 fn up_pool(inv: &mut Inventory, pool: &Pool, action: HostAction<'_>, log: Log<'_>) -> Result<()> {
     let results: Vec<Result<Detected>> = std::thread::scope(|s| {
         let handles: Vec<_> = pool
@@ -267,17 +268,20 @@ pub fn run(
     Ok(())
 }
 
-/// Deploys the stix runtime on a host (`agent::deploy::ensure_runtime`
-/// once it lands; until then the host is only checked).
+/// Deploys the stix runtime in the host's login home, where every cluster
+/// node on the host then finds it (`agent::deploy`).
 pub fn deploy_runtime(r: &dyn CommandRunner) -> Result<()> {
-    let _ = r;
-    Ok(())
+    crate::agent::deploy::ensure_runtime(r).map(|_| ())
 }
 
 /// Removes what [`deploy_runtime`] and the pool's clusters left on a host.
 pub fn remove_runtime(r: &dyn CommandRunner) -> Result<()> {
+    let script = format!(
+        "rm -rf ~/.sky/clusters ~/{}",
+        crate::agent::deploy::RUNTIME_DIR
+    );
     let out = r.run(
-        &RunRequest::bash("rm -rf ~/.sky/clusters").with_timeout(Duration::from_secs(60)),
+        &RunRequest::bash(&script).with_timeout(Duration::from_secs(60)),
         None,
     )?;
     if out.code != 0 {
