@@ -12,7 +12,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use stix::agent::deploy::{self, Artifact};
-use stix::runner::{CommandRunner, RunRequest, ssh_master};
+use stix::runner::{RunRequest, ssh_master};
 
 fn ms(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1e3
