@@ -9,6 +9,7 @@
 #   testhosts.sh up N [STATE_DIR]        N hosts 10.213.<net>.11.. (net: a free /24)
 #   testhosts.sh add-host NAME IP [STATE_DIR]   one host at a given 10.213 address
 #   testhosts.sh kill-host NAME          kill its sshd and remove its namespace
+#   testhosts.sh cut-host NAME           unplug it (link down; its processes live on)
 #   testhosts.sh down [STATE_DIR]        remove every host of STATE_DIR (idempotent)
 #
 # STATE_DIR (default /tmp/stix-testhosts) receives the client key pair
@@ -38,7 +39,7 @@ require() {
 with_lock() {
   mkdir -p "$(dirname "$LOCK")"
   exec 9>"$LOCK"
-  flock 9
+  flock -w 120 9 || die "timed out waiting for $LOCK"
 }
 
 ensure_bridge() {
@@ -208,6 +209,10 @@ case "$cmd" in
     name=${2:?usage: testhosts.sh kill-host NAME}
     kill_host "$name"
     ;;
+  cut-host)
+    name=${2:?usage: testhosts.sh cut-host NAME}
+    ip link set "v$name" down
+    ;;
   down)
     dir=$(state_dir "${2:-}")
     [ "$(id -u)" = 0 ] || die "must run as root"
@@ -220,7 +225,7 @@ case "$cmd" in
     maybe_remove_bridge
     ;;
   *)
-    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

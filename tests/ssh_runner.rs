@@ -281,3 +281,67 @@ fn multiplexed_commands_are_fast_and_concurrent() {
         }
     });
 }
+
+/// Runs `sleep 60` on the host, breaks the host with `verb` a moment in,
+/// and returns how long the command took to come back and what it said.
+fn break_mid_command(
+    d: &ssh_support::Disposable,
+    verb: &str,
+) -> (Duration, stix::error::Result<stix::runner::RunOutput>) {
+    let r = d.hosts.spec(0).runner();
+    assert_eq!(r.run(&RunRequest::new(["true"]), None).unwrap().code, 0);
+    std::thread::scope(|s| {
+        let started = Instant::now();
+        let job = s.spawn(|| {
+            let mut sink = |_: Stream, _: &str| {};
+            let out = r.run(&RunRequest::bash("echo up; sleep 60"), Some(&mut sink));
+            (Instant::now(), out)
+        });
+        std::thread::sleep(Duration::from_millis(700));
+        let broken = Instant::now();
+        d.break_it(verb);
+        let (done, out) = job.join().unwrap();
+        assert!(done.duration_since(started) < Duration::from_secs(59));
+        (done.duration_since(broken), out)
+    })
+}
+
+#[test]
+fn a_killed_host_fails_the_running_command_at_once() {
+    let Some(d) = ssh_support::disposable("a_killed_host_fails_the_running_command_at_once", "k")
+    else {
+        return;
+    };
+    let prefix = format!("Failed to connect to root@{}:22: ", d.hosts.hosts[0].ip);
+    let (took, out) = break_mid_command(&d, "kill-host");
+    eprintln!("killed host: the running command returned after {took:?}: {out:?}");
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    let err = out.unwrap_err();
+    assert!(err.message.starts_with(&prefix), "{}", err.message);
+    // The next command fails fast too, naming the host.
+    let t = Instant::now();
+    let err = d
+        .hosts
+        .spec(0)
+        .runner()
+        .run(&RunRequest::new(["true"]), None)
+        .unwrap_err();
+    assert!(err.message.starts_with(&prefix), "{}", err.message);
+    assert!(t.elapsed() < Duration::from_secs(15), "{:?}", t.elapsed());
+}
+
+#[test]
+fn an_unplugged_host_fails_the_running_command_within_seconds() {
+    let Some(d) = ssh_support::disposable(
+        "an_unplugged_host_fails_the_running_command_within_seconds",
+        "c",
+    ) else {
+        return;
+    };
+    let (took, out) = break_mid_command(&d, "cut-host");
+    eprintln!("unplugged host: the running command returned after {took:?}: {out:?}");
+    // Keepalives every 5 s, 2 missed: 10-15 s, never a hang.
+    assert!(took < Duration::from_secs(30), "{took:?}");
+    let err = out.unwrap_err();
+    assert!(err.message.contains("connection lost"), "{}", err.message);
+}

@@ -315,16 +315,39 @@ pub fn head_view(head: &dyn CommandRunner, mut spec: ClusterSpec) -> Result<Clus
             }
         }
     }
-    for k in &keys {
-        head.rsync_up(k, &format!("~/.ssh/{}", key_name(k)?))?;
+    // Each key goes over stdin (never on a command line) into a private
+    // temporary file renamed into place; every call also reads $HOME.
+    let mut out = None;
+    let todo: Vec<Option<&PathBuf>> = if keys.is_empty() {
+        vec![None]
+    } else {
+        keys.iter().map(Some).collect()
+    };
+    for k in todo {
+        let mut script = String::from("umask 077; mkdir -p ~/.ssh && chmod 700 ~/.ssh || exit 1\n");
+        let mut req = RunRequest::default();
+        if let Some(k) = k {
+            let bytes = std::fs::read(k)
+                .map_err(|e| Error::new(ErrorKind::Os, format!("{}: {e}", k.display())))?;
+            let name = shlex::quote(&key_name(k)?);
+            script.push_str(&format!(
+                "cat > ~/.ssh/{name}.tmp && mv -f ~/.ssh/{name}.tmp ~/.ssh/{name} || exit 1\n"
+            ));
+            req.stdin = Some(bytes);
+        }
+        script.push_str("printf '%s\\n' \"$HOME\"\n");
+        req.argv = RunRequest::bash(&script).argv;
+        req.timeout = Some(std::time::Duration::from_secs(60));
+        let o = head.run(&req, None)?;
+        if o.code != 0 {
+            return Err(runtime_error(
+                head,
+                format!("cannot copy the SSH keys to the head ({})", o.stderr.trim()),
+            ));
+        }
+        out = Some(o);
     }
-    let out = head.run(
-        &RunRequest::bash(
-            "chmod 700 ~/.ssh 2>/dev/null; chmod 600 ~/.ssh/stix-*.key 2>/dev/null; \
-             printf '%s\\n' \"$HOME\"",
-        ),
-        None,
-    )?;
+    let out = out.unwrap_or_default();
     let home = out.stdout.trim().to_string();
     if out.code != 0 || !home.starts_with('/') {
         return Err(runtime_error(

@@ -81,11 +81,10 @@ impl SshRunner {
             Socket::new("127.0.0.1", local_port),
             Socket::new(remote_host, remote_port),
         );
-        let rt = ssh_master::runtime()?;
         let done = if open {
-            rt.block_on(s.request_port_forward(ForwardType::Local, listen, connect))
+            ssh_master::block_on(s.request_port_forward(ForwardType::Local, listen, connect))?
         } else {
-            rt.block_on(s.close_port_forward(ForwardType::Local, listen, connect))
+            ssh_master::block_on(s.close_port_forward(ForwardType::Local, listen, connect))?
         };
         done.map_err(|e| connect_error(&self.target, &format!("port forward failed: {e}")))
     }
@@ -101,21 +100,23 @@ impl SshRunner {
         req: &RunRequest,
         sink: Option<LineSink<'_>>,
     ) -> Result<RunOutput> {
-        let rt = ssh_master::runtime()?;
         let mut session = self.session()?;
         let mut retried = false;
         loop {
             let fut = run_channel(&session, script, req.stdin.as_deref());
             // Spawning has no side effect until it succeeds, so a master
             // that died since it was cached is replaced once and retried.
-            let spawned = rt.block_on(fut.spawn());
+            let spawned = ssh_master::block_on(fut.spawn())?;
             match spawned {
-                Ok(child) => return self.finish(rt, &session, child, req, sink),
+                Ok(child) => return self.finish(&session, child, req, sink),
                 Err(_) if !retried => {
                     retried = true;
-                    // The socket may still answer for a master that lost
-                    // its connection: replace the master, not just the cache.
-                    ssh_master::close_master(&self.target);
+                    // A master that lost its connection exits within
+                    // moments; then the socket is checked again (and a new
+                    // master started). A live master is never closed here:
+                    // other threads' commands run on it.
+                    ssh_master::forget(&self.target);
+                    std::thread::sleep(std::time::Duration::from_millis(200));
                     session = self.session()?;
                 }
                 Err(e) => {
@@ -128,7 +129,6 @@ impl SshRunner {
 
     fn finish(
         &self,
-        rt: &tokio::runtime::Runtime,
         session: &Session,
         child: openssh::Child<&Session>,
         req: &RunRequest,
@@ -137,9 +137,10 @@ impl SshRunner {
         let started = Instant::now();
         let work = pump(child, req.stdin.as_deref(), sink);
         let result = match req.timeout {
-            None => rt.block_on(work),
+            None => ssh_master::block_on(work)?,
             Some(t) => {
-                match rt.block_on(async { tokio::time::timeout(t + TIMEOUT_GRACE, work).await }) {
+                let bounded = async { tokio::time::timeout(t + TIMEOUT_GRACE, work).await };
+                match ssh_master::block_on(bounded)? {
                     Ok(r) => r,
                     Err(_) => {
                         return Ok(RunOutput {

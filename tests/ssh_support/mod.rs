@@ -177,3 +177,66 @@ impl TestHosts {
         );
     }
 }
+
+/// A host of its own for a test that breaks it (kill, unplug); removed
+/// with its state dir when dropped.
+pub struct Disposable {
+    /// Its hosts file (one host).
+    pub hosts: TestHosts,
+    dir: PathBuf,
+}
+
+impl Disposable {
+    /// `testhosts.sh <verb> NAME` on this host (`kill-host`, `cut-host`).
+    pub fn break_it(&self, verb: &str) {
+        let ok = Command::new("bash")
+            .arg(script())
+            .args([verb, &self.hosts.hosts[0].name])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "testhosts.sh {verb} failed");
+    }
+}
+
+impl Drop for Disposable {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg(script())
+            .arg("down")
+            .arg(&self.dir)
+            .status();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A fresh host (its own /24, as `testhosts.sh up` allocates it) for this
+/// test alone, or `None` after printing why the test is skipped.
+pub fn disposable(test: &str, tag: &str) -> Option<Disposable> {
+    if let Some(why) = cannot_bring_up() {
+        eprintln!("SKIPPED {test}: no SSH test hosts: {why}");
+        return None;
+    }
+    let dir = std::env::temp_dir().join(format!("stix-th-{tag}-{}", std::process::id()));
+    let mut guard = Disposable {
+        hosts: TestHosts {
+            key: PathBuf::new(),
+            user: String::new(),
+            port: 0,
+            hosts: Vec::new(),
+        },
+        dir: dir.clone(),
+    };
+    let out = Command::new("bash")
+        .arg(script())
+        .args(["up", "1"])
+        .arg(&dir)
+        .output()
+        .expect("run testhosts.sh");
+    assert!(
+        out.status.success(),
+        "testhosts.sh up failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    guard.hosts = load(&dir.join("hosts.json")).expect("hosts file");
+    Some(guard)
+}
