@@ -151,9 +151,14 @@ fn pool_up_launch_share_cancel_down() {
     assert!(check.contains("SSH: enabled [compute]"), "{check}");
     assert!(check.contains("lab: enabled."), "{check}");
 
-    // Two one-CPU clusters share the first host; a two-CPU one takes the
-    // second; nothing fits a fourth.
+    // Two half-host clusters share the first host; a whole-host one takes
+    // the second; nothing fits a fourth.
     let cpus = on_host(th, 0, "nproc").trim().parse::<u32>().unwrap();
+    let (half, rest, all) = (
+        (cpus / 2).max(1).to_string(),
+        (cpus - cpus / 2).to_string(),
+        cpus.to_string(),
+    );
     let one = sky.ok(&[
         "launch",
         "-y",
@@ -162,7 +167,7 @@ fn pool_up_launch_share_cancel_down() {
         "--infra",
         "ssh/lab",
         "--cpus",
-        "1",
+        &half,
         "echo hello from $SKYPILOT_NODE_RANK at $SKYPILOT_NODE_IPS; echo home=$HOME",
     ]);
     assert!(one.contains("hello from 0 at "), "{one}");
@@ -173,13 +178,13 @@ fn pool_up_launch_share_cancel_down() {
         cfg.contains(&format!("Host sp-one\n  HostName {h0}\n")),
         "{cfg}"
     );
-    if cpus == 2 {
+    if cpus >= 2 {
         sky.ok(&[
-            "launch", "-y", "-c", "sp-two", "--infra", "ssh/lab", "--cpus", "1", "true",
+            "launch", "-y", "-c", "sp-two", "--infra", "ssh/lab", "--cpus", &rest, "true",
         ]);
         assert!(on_host(th, 0, "ls ~/.sky/clusters").contains("sp-two"));
         sky.ok(&[
-            "launch", "-y", "-c", "sp-three", "--infra", "ssh/lab", "--cpus", "2", "true",
+            "launch", "-y", "-c", "sp-three", "--infra", "ssh/lab", "--cpus", &all, "true",
         ]);
         assert!(on_host(th, 1, "ls ~/.sky/clusters").contains("sp-three"));
         let full = sky.run(&[
@@ -258,6 +263,15 @@ fn bad_pool_file_unreachable_host_and_wrong_key_name_the_host() {
             .contains("ValueError: SSH Node Pools file not found: "),
         "{}",
         missing.all()
+    );
+    // The SDK call (`sky.client.sdk.ssh_up`) says the same.
+    let db_path = sky.home.join("sdk-state.db");
+    let mut db = stix::state::StateDb::open_at(&db_path).unwrap();
+    let body = serde_json::json!({"file": "/nonexistent/pools.yaml", "infra": null});
+    let e = stix::requests::calls::run(&mut db, "ssh_up", &body, None).unwrap_err();
+    assert_eq!(
+        e.message,
+        "SSH Node Pools file not found: /nonexistent/pools.yaml"
     );
     sky.pool_file("p:\n  hosts: [10.213.0.9]\n  identity_file: /nonexistent/key\n");
     let nokey = sky.run(&["ssh", "up"]);
