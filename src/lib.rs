@@ -17,6 +17,7 @@ pub mod provision;
 pub mod requests;
 pub mod runner;
 pub mod spec;
+pub mod ssh_pools;
 pub mod state;
 pub mod yaml;
 

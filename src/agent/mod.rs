@@ -12,6 +12,7 @@ pub mod autostop;
 pub mod client;
 pub mod daemon;
 pub mod db;
+pub mod deploy;
 pub mod driver;
 pub mod jobs;
 pub mod logs;
@@ -185,7 +186,7 @@ pub fn agent_command() -> Vec<String> {
 
 /// The shared object this code was loaded from, when it is one (the
 /// Python extension), found with `dladdr` on one of its own functions.
-fn extension_path() -> Option<String> {
+pub fn extension_path() -> Option<String> {
     // SAFETY: dladdr only reads loader tables; the out-struct is ours.
     let path = unsafe {
         let mut info: libc::Dl_info = std::mem::zeroed();
@@ -203,9 +204,14 @@ fn extension_path() -> Option<String> {
 /// Python that loads the extension at `so` and runs the CLI on
 /// `sys.argv[1:]` (which starts at `_agent` after `-c CODE`).
 pub fn python_boot(so: &str) -> String {
-    let quoted = serde_json::to_string(so).unwrap_or_default();
+    python_boot_expr(&serde_json::to_string(so).unwrap_or_default())
+}
+
+/// [`python_boot`] with the path given as a Python expression (a node
+/// resolves `~` itself: `os.path.expanduser(...)`).
+pub fn python_boot_expr(path_expr: &str) -> String {
     format!(
-        "import sys,importlib.util as u;s=u.spec_from_file_location('sky._sky',{quoted});\
+        "import os,sys,importlib.util as u;s=u.spec_from_file_location('sky._sky',{path_expr});\
          m=u.module_from_spec(s);s.loader.exec_module(m);sys.exit(m.cli_main(sys.argv[1:]))"
     )
 }

@@ -236,12 +236,45 @@ fn teardown(state: &mut StateDb, name: &str, terminate: bool, purge: bool) -> Re
             return Err(e);
         }
     }
+    super::ssh_config::remove_cluster(name);
     state.remove_cluster(name, terminate)
 }
 
 /// `core.stop`: stops every node (keeping its disk) and records STOPPED.
 pub fn stop(state: &mut StateDb, name: &str, purge: bool) -> Result<()> {
+    if let Ok((_, handle)) = locked_handle(state, name) {
+        check_stop_supported(name, &handle.launched_resources)?;
+    }
     teardown(state, name, false, purge)
+}
+
+/// `core.stop`'s feature check: clouds that cannot stop (SSH node pools,
+/// Kubernetes) refuse with SkyPilot's message.
+fn check_stop_supported(name: &str, lr: &super::LaunchedResources) -> Result<()> {
+    let Some(cloud) = crate::clouds::by_name(&lr.cloud) else {
+        return Ok(());
+    };
+    let r = crate::spec::Resources::default();
+    if !cloud
+        .unsupported_features(&r)
+        .iter()
+        .any(|(f, _)| *f == crate::clouds::Feature::Stop)
+    {
+        return Ok(());
+    }
+    let display = match lr.cloud.as_str() {
+        "ssh" => "SSH Node Pools".to_string(),
+        _ => lr.cloud_display(),
+    };
+    Err(Error::new(
+        ErrorKind::NotSupported,
+        format!(
+            "{YELLOW}Stopping cluster {}... skipped.{RESET}\n  Stopping is currently not \
+             supported for {display}.\n  To terminate the cluster instead, run: {BRIGHT}sky \
+             down {name}",
+            py_str_repr(name)
+        ),
+    ))
 }
 
 /// `core.down`: removes every node and the record, tolerating nodes

@@ -16,6 +16,7 @@ pub mod lifecycle;
 pub mod plan;
 pub mod provisioning;
 pub mod status_view;
+pub mod ssh_config;
 pub mod sync;
 
 use std::fs::File;
@@ -117,7 +118,7 @@ impl ClusterHandle {
         })?;
         Ok(AgentClient::new(
             head.runner.runner(),
-            crate::agent::agent_command(),
+            crate::agent::deploy::agent_command_for(&head.runner),
         ))
     }
 
@@ -133,7 +134,12 @@ impl ClusterHandle {
             provider_name: self.provider_name.clone(),
             provider_config: self.provider_config.clone(),
             nodes: self.nodes.clone(),
-            agent_argv: crate::agent::agent_command(),
+            agent_argv: self
+                .nodes
+                .first()
+                .map_or_else(crate::agent::agent_command, |n| {
+                    crate::agent::deploy::agent_command_for(&n.runner)
+                }),
         }
     }
 

@@ -67,11 +67,18 @@ pub fn save(
 pub fn bootstrap(handle: &mut ClusterHandle, resume: bool) -> Result<ProvisionConfig> {
     let p = provisioner_for(&handle.provider_name)?;
     let region = handle.launched_resources.region.clone().unwrap_or_default();
+    let mut provider_config = handle.provider_config.clone();
+    if provider_config.is_null() {
+        // What to create (instance type, accelerators), as a cluster YAML
+        // tells SkyPilot's provisioners.
+        let lr = serde_json::to_value(&handle.launched_resources).unwrap_or_default();
+        provider_config = serde_json::json!({ "launched_resources": lr });
+    }
     let config = p.bootstrap_instances(
         &region,
         &handle.cluster_name_on_cloud,
         ProvisionConfig {
-            provider_config: handle.provider_config.clone(),
+            provider_config,
             count: handle.launched_nodes,
             resume_stopped_nodes: resume,
             zone: handle.launched_resources.zone.clone(),
@@ -172,6 +179,13 @@ pub fn provision_once(
     progress(Progress::Spinner("Preparing SkyPilot runtime".into()));
     setup_runtime(&handle, prev == Some(ClusterStatus::Stopped))?;
     save(state, &handle, info, true)?;
+    let specs: Vec<_> = handle.nodes.iter().map(|n| n.runner.clone()).collect();
+    if let Err(e) = super::ssh_config::add_cluster(&name, &handle.cluster_name_on_cloud, &specs) {
+        // `ssh <cluster>` is a convenience; the cluster itself is fine.
+        progress(Progress::Info(format!(
+            "Failed to write the SSH config: {e}"
+        )));
+    }
     let hint = format!("\x1b[2mView logs: \x1b[1msky logs --provision {name}\x1b[0m\x1b[0m");
     progress(Progress::Info(format!(
         "{}  {hint}",
@@ -180,11 +194,15 @@ pub fn provision_once(
     Ok(handle)
 }
 
-/// Writes the cluster spec on the head and starts its agent; after a
+/// Deploys the runtime where needed, writes the cluster spec on the head
+/// and starts its agent; after a
 /// restart from STOPPED, jobs that were live become FAILED_DRIVER first.
 pub fn setup_runtime(handle: &ClusterHandle, restarted: bool) -> Result<()> {
     let agent = handle.agent()?;
-    agent.set_cluster(&handle.cluster_spec())?;
+    // Nodes that are not local sandboxes get the runtime uploaded first.
+    agent.set_cluster(&crate::agent::deploy::prepare_cluster(
+        &handle.cluster_spec(),
+    )?)?;
     if restarted {
         agent.fail_all_in_progress()?;
     }

@@ -9,6 +9,7 @@
 #[cfg(feature = "aws")]
 pub mod aws;
 pub mod creds;
+pub mod ssh;
 
 use std::collections::BTreeSet;
 
@@ -38,6 +39,10 @@ pub struct CloudResult {
     pub repr: &'static str,
     /// `(capability, ok, reason)`.
     pub results: Vec<(Capability, bool, Option<String>)>,
+    /// Per-pool/context lines after the cloud's line (SSH), if any.
+    pub details: String,
+    /// Per-pool/context lines in the enabled-infra summary, if any.
+    pub summary: String,
 }
 
 impl CloudResult {
@@ -132,6 +137,15 @@ fn check_one(env: &Env, rule: &Rule, allowed: bool) -> CloudResult {
             .iter()
             .map(|c| (*c, false, Some(reason.clone())))
             .collect()
+    } else if rule.repr == "SSH" {
+        let (ok, reason, details, summary) = ssh::check(env);
+        let results = vec![(Capability::Compute, ok, reason)];
+        return CloudResult {
+            repr: rule.repr,
+            results,
+            details,
+            summary,
+        };
     } else {
         rule.capabilities
             .iter()
@@ -144,6 +158,8 @@ fn check_one(env: &Env, rule: &Rule, allowed: bool) -> CloudResult {
     CloudResult {
         repr: rule.repr,
         results,
+        details: String::new(),
+        summary: String::new(),
     }
 }
 
@@ -167,8 +183,8 @@ fn print_cloud(out: &mut String, r: &CloudResult) {
         )
     };
     out.push_str(&format!(
-        "{style}  {}: {status} {cap_str}{RESET}{RESET}\n",
-        r.repr
+        "{style}  {}: {status} {cap_str}{RESET}{}{RESET}\n",
+        r.repr, r.details
     ));
     // Reasons shared by several capabilities print once, in first-seen order.
     let mut hints: Vec<(String, Vec<Capability>)> = Vec::new();
@@ -224,6 +240,8 @@ pub fn run_check(env: &Env, clouds: Option<&[String]>) -> Result<Report> {
         results.push(CloudResult {
             repr: "Local",
             results: vec![(Capability::Compute, ok, reason)],
+            details: String::new(),
+            summary: String::new(),
         });
     }
     results.sort_by(|a, b| a.repr.cmp(b.repr));
@@ -259,9 +277,10 @@ pub fn run_check(env: &Env, clouds: Option<&[String]>) -> Result<Report> {
     } else {
         for r in shown {
             text.push_str(&format!(
-                "\n  {GREEN}{} [{}]{RESET}",
+                "\n  {GREEN}{} [{}]{RESET}{}",
                 r.repr,
-                caps(&r.enabled())
+                caps(&r.enabled()),
+                r.summary
             ));
         }
     }

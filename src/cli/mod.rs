@@ -19,6 +19,7 @@ pub mod job_cmds;
 pub mod launch;
 pub mod misc_cmds;
 pub mod status_cmd;
+pub mod ssh_cmds;
 pub mod submit;
 pub mod tables;
 pub mod task_options;
@@ -203,7 +204,8 @@ fn cluster_command_main(argv: &[String]) -> Option<i32> {
     let result = cluster_cmds::main(argv, &mut console)
         .or_else(|| job_cmds::main(argv, &mut console))
         .or_else(|| misc_cmds::main(argv, &mut console))
-        .or_else(|| api_cmds::main(argv, &mut console))?;
+        .or_else(|| api_cmds::main(argv, &mut console))
+        .or_else(|| ssh_cmds::main(argv, &mut console))?;
     Some(match result {
         Ok(code) => code,
         Err(CliError::Help(text)) => {

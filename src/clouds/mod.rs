@@ -56,6 +56,7 @@ mod ssh;
 mod vast;
 
 pub use crate::catalog::query::{Accelerators, Region};
+pub use common::first_accelerator;
 pub use features::Feature;
 pub use launchable::{
     accelerators, feasible_launchable_resources, get_cost, make_launchables_for_valid_region_zones,

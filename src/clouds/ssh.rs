@@ -1,28 +1,49 @@
-//! SSH node pools (`~/.sky/ssh_node_pools.yaml`): each pool is a region
-//! `ssh-<pool>`; virtual instance types at no cost.
+//! SSH node pools (`~/.sky/ssh_node_pools.yaml`): each pool that `sky ssh
+//! up` set up is a region `ssh-<pool>`; virtual instance types at no cost,
+//! offered by a pool when one of its hosts is big enough for them.
 
 use super::kube_like;
 use super::{Cloud, FeasibleResources, Feature, Offering, Region};
 use crate::catalog::Catalogs;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::spec::Resources;
+use crate::ssh_pools::{Inventory, file, inventory};
 
 /// SSH node pools.
 #[derive(Debug, Clone, Copy)]
 pub struct Ssh;
 
-/// `ssh-<pool>` for every pool in `~/.sky/ssh_node_pools.yaml`.
+/// `ssh-<pool>` for every pool that is set up and still in
+/// `~/.sky/ssh_node_pools.yaml` (SkyPilot's `existing_allowed_contexts`).
 pub fn pool_contexts() -> Vec<String> {
-    let home = std::env::var_os("HOME")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_default();
-    let Ok(text) = std::fs::read_to_string(home.join(".sky/ssh_node_pools.yaml")) else {
+    let in_file = file::pool_names(&file::default_path());
+    let up = up_pools();
+    up.into_iter()
+        .filter(|p| in_file.is_empty() || in_file.contains(p))
+        .map(|p| format!("ssh-{p}"))
+        .collect()
+}
+
+fn up_pools() -> Vec<String> {
+    if !inventory::default_path().exists() {
         return Vec::new();
-    };
-    match crate::yaml::load(&text) {
-        Ok(crate::yaml::Value::Map(m)) => m.keys().map(|k| format!("ssh-{}", k.py_str())).collect(),
-        _ => Vec::new(),
     }
+    Inventory::open()
+        .and_then(|inv| inv.pools())
+        .unwrap_or_default()
+}
+
+/// Whether some host of `pool` could hold one node of `instance_type`.
+fn pool_offers(pool: &str, o: &Offering) -> bool {
+    let Some(want) = inventory::demand_of(o.instance_type, o.accelerators) else {
+        return false;
+    };
+    let Ok(hosts) = Inventory::open().and_then(|inv| inv.hosts(pool)) else {
+        return false;
+    };
+    hosts
+        .iter()
+        .any(|h| inventory::fit(&h.resources, &[], &want).is_some())
 }
 
 impl Cloud for Ssh {
@@ -41,10 +62,38 @@ impl Cloud for Ssh {
         region: Option<&str>,
         zone: Option<&str>,
     ) -> Result<(Option<String>, Option<String>)> {
-        kube_like::validate_region(self, &pool_contexts(), region, zone)
+        let contexts = pool_contexts();
+        if let Some(r) = region
+            && !contexts.iter().any(|c| c == r)
+        {
+            let name = r.strip_prefix("ssh-").unwrap_or(r);
+            let mut msg = format!(
+                "SSH Node Pool {} is not set up. Run `sky check` for more details. ",
+                crate::yaml::py_str_repr(name)
+            );
+            if !contexts.is_empty() {
+                let names: Vec<crate::yaml::Value> = contexts
+                    .iter()
+                    .map(|c| c.strip_prefix("ssh-").unwrap_or(c).into())
+                    .collect();
+                msg.push_str(&format!(
+                    "Available node pools: {}",
+                    crate::yaml::Value::Seq(names).py_repr()
+                ));
+            }
+            return Err(Error::value(msg));
+        }
+        if zone.is_some() {
+            return Err(Error::value("SSH Node Pools do not support setting zone."));
+        }
+        Ok((region.map(str::to_string), None))
     }
     fn regions_with_offering(&self, _cat: &Catalogs, o: &Offering) -> Result<Vec<Region>> {
-        Ok(kube_like::offered(pool_contexts(), o))
+        let pools: Vec<String> = pool_contexts()
+            .into_iter()
+            .filter(|c| pool_offers(c.strip_prefix("ssh-").unwrap_or(c), o))
+            .collect();
+        Ok(kube_like::offered(pools, o))
     }
     crate::virtual_instance_methods!();
     fn feasible_resources(&self, cat: &Catalogs, r: &Resources) -> Result<FeasibleResources> {

@@ -61,12 +61,15 @@ fn parse_accelerators(spec: &str) -> (Option<String>, u32) {
 fn memory_gb() -> f64 {
     std::fs::read_to_string("/proc/meminfo")
         .ok()
-        .and_then(|t| {
-            let line = t.lines().find(|l| l.starts_with("MemTotal:"))?;
-            let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-            Some((kb / 1024.0 / 1024.0 * 10.0).round() / 10.0)
-        })
+        .and_then(|t| meminfo_gb(&t))
         .unwrap_or(0.0)
+}
+
+/// `MemTotal` of a `/proc/meminfo` text in GiB, one decimal.
+pub fn meminfo_gb(text: &str) -> Option<f64> {
+    let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some((kb / 1024.0 / 1024.0 * 10.0).round() / 10.0)
 }
 
 fn nvidia_gpus() -> (Option<String>, u32) {

@@ -18,6 +18,7 @@ pub mod aws_ports;
 pub mod local;
 pub mod local_resources;
 pub mod ssh_key;
+pub mod ssh;
 
 use std::collections::BTreeMap;
 
@@ -224,6 +225,7 @@ pub fn get(provider_name: &str) -> Option<Box<dyn Provisioner>> {
         "local" => Some(Box::new(local::LocalProvisioner)),
         #[cfg(feature = "aws")]
         "aws" => Some(Box::new(aws::AwsProvisioner)),
+        "ssh" => Some(Box::new(ssh::SshProvisioner)),
         _ => None,
     }
 }

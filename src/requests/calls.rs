@@ -204,6 +204,27 @@ pub fn run(
             Value::Object(out)
         }
         "cost_report" => to_json(&db.get_clusters_from_history(body["days"].as_i64())?),
+        "ssh_up" | "ssh_down" => {
+            use crate::ssh_pools::{file, up};
+            let path = s(body, "file").map_or_else(file::default_path, |f| {
+                PathBuf::from(crate::spec::task::expand_user(&f))
+            });
+            let pools = file::load(&path, &file::host_in_ssh_config)?;
+            let cleanup = name == "ssh_down";
+            let action: up::HostAction<'_> = if cleanup {
+                &up::remove_runtime
+            } else {
+                &up::deploy_runtime
+            };
+            up::run(
+                &pools,
+                s(body, "infra").as_deref(),
+                cleanup,
+                action,
+                &mut |_| {},
+            )?;
+            Value::Null
+        }
         // The cancelling happened at submit; the request records the ids.
         "api_cancel" => body["ids"].clone(),
         other => return Err(Error::value(format!("Unknown request {other}"))),

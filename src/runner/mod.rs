@@ -130,6 +130,11 @@ pub enum RunnerSpec {
         identity_file: Option<std::path::PathBuf>,
         /// `ProxyJump` (`[user@]host[:port]`).
         proxy_jump: Option<String>,
+        /// The node's home, relative to the login user's (SSH pool nodes
+        /// sharing a host): `HOME` of its commands and the base of `~/...`
+        /// paths. The login home when unset.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        home: Option<String>,
     },
 }
 
@@ -140,10 +145,10 @@ impl RunnerSpec {
             RunnerSpec::Local { node_id, home } => {
                 Box::new(LocalRunner::new(node_id.clone(), home.clone()))
             }
-            RunnerSpec::Ssh { node_id, .. } => Box::new(SshRunner::new(
-                node_id.clone(),
-                self.ssh_target().unwrap_or_default(),
-            )),
+            RunnerSpec::Ssh { node_id, home, .. } => Box::new(
+                SshRunner::new(node_id.clone(), self.ssh_target().unwrap_or_default())
+                    .with_home(home.clone()),
+            ),
         }
     }
 

@@ -25,6 +25,7 @@ const TIMEOUT_GRACE: Duration = Duration::from_secs(10);
 pub struct SshRunner {
     node_id: String,
     target: SshTarget,
+    home: Option<String>,
 }
 
 impl SshRunner {
@@ -33,6 +34,26 @@ impl SshRunner {
         SshRunner {
             node_id: node_id.into(),
             target,
+            home: None,
+        }
+    }
+
+    /// Runs every command with `HOME` set to `home` (relative to the login
+    /// home) and resolves `~/...` node paths there.
+    pub fn with_home(mut self, home: Option<String>) -> Self {
+        self.home = home.filter(|h| !h.is_empty());
+        self
+    }
+
+    /// A node path with `~` moved to the node's home.
+    fn node_path(&self, path: &str) -> String {
+        match &self.home {
+            Some(h) if path == "~" => format!("~/{h}"),
+            Some(h) => match path.strip_prefix("~/") {
+                Some(rest) => format!("~/{h}/{rest}"),
+                None => path.to_string(),
+            },
+            None => path.to_string(),
         }
     }
 
@@ -60,11 +81,10 @@ impl SshRunner {
             Socket::new("127.0.0.1", local_port),
             Socket::new(remote_host, remote_port),
         );
-        let rt = ssh_master::runtime()?;
         let done = if open {
-            rt.block_on(s.request_port_forward(ForwardType::Local, listen, connect))
+            ssh_master::block_on(s.request_port_forward(ForwardType::Local, listen, connect))?
         } else {
-            rt.block_on(s.close_port_forward(ForwardType::Local, listen, connect))
+            ssh_master::block_on(s.close_port_forward(ForwardType::Local, listen, connect))?
         };
         done.map_err(|e| connect_error(&self.target, &format!("port forward failed: {e}")))
     }
@@ -80,19 +100,23 @@ impl SshRunner {
         req: &RunRequest,
         sink: Option<LineSink<'_>>,
     ) -> Result<RunOutput> {
-        let rt = ssh_master::runtime()?;
         let mut session = self.session()?;
         let mut retried = false;
         loop {
             let fut = run_channel(&session, script, req.stdin.as_deref());
             // Spawning has no side effect until it succeeds, so a master
             // that died since it was cached is replaced once and retried.
-            let spawned = rt.block_on(fut.spawn());
+            let spawned = ssh_master::block_on(fut.spawn())?;
             match spawned {
-                Ok(child) => return self.finish(rt, &session, child, req, sink),
-                Err(e) if !retried && matches!(e, openssh::Error::SshMux(_)) => {
+                Ok(child) => return self.finish(&session, child, req, sink),
+                Err(_) if !retried => {
                     retried = true;
+                    // A master that lost its connection exits within
+                    // moments; then the socket is checked again (and a new
+                    // master started). A live master is never closed here:
+                    // other threads' commands run on it.
                     ssh_master::forget(&self.target);
+                    std::thread::sleep(std::time::Duration::from_millis(200));
                     session = self.session()?;
                 }
                 Err(e) => {
@@ -105,7 +129,6 @@ impl SshRunner {
 
     fn finish(
         &self,
-        rt: &tokio::runtime::Runtime,
         session: &Session,
         child: openssh::Child<&Session>,
         req: &RunRequest,
@@ -114,16 +137,19 @@ impl SshRunner {
         let started = Instant::now();
         let work = pump(child, req.stdin.as_deref(), sink);
         let result = match req.timeout {
-            None => rt.block_on(work),
-            Some(t) => match rt.block_on(tokio::time::timeout(t + TIMEOUT_GRACE, work)) {
-                Ok(r) => r,
-                Err(_) => {
-                    return Ok(RunOutput {
-                        code: 124,
-                        ..Default::default()
-                    });
+            None => ssh_master::block_on(work)?,
+            Some(t) => {
+                let bounded = async { tokio::time::timeout(t + TIMEOUT_GRACE, work).await };
+                match ssh_master::block_on(bounded)? {
+                    Ok(r) => r,
+                    Err(_) => {
+                        return Ok(RunOutput {
+                            code: 124,
+                            ..Default::default()
+                        });
+                    }
                 }
-            },
+            }
         };
         let (status, stdout, stderr) = result;
         let code = match status {
@@ -316,13 +342,21 @@ impl CommandRunner for SshRunner {
     }
 
     fn run(&self, req: &RunRequest, sink: Option<LineSink<'_>>) -> Result<RunOutput> {
-        let script = remote_script(req)?;
+        let mut script = remote_script(req)?;
+        if let Some(h) = &self.home {
+            let h = shlex::quote(h);
+            script = format!(
+                "mkdir -p \"$HOME\"/{h} && export HOME=\"$HOME\"/{h} && cd || exit 1\n{script}"
+            );
+        }
         self.spawn_checked(&script, req, sink)
     }
 
     fn rsync_up(&self, local: &Path, remote: &str) -> Result<()> {
-        self.session()?;
+        // `run` resolves `~` in the node's home itself; rsync needs it spelled out.
         let parent = remote_parent(remote, local.is_dir());
+        let remote = &self.node_path(remote);
+        self.session()?;
         if let Some(dir) = parent {
             let out = self.run(
                 &RunRequest::bash(&format!("mkdir -p {}", shell_path(&dir))),
@@ -336,6 +370,7 @@ impl CommandRunner for SshRunner {
     }
 
     fn rsync_down(&self, remote: &str, local: &Path) -> Result<()> {
+        let remote = &self.node_path(remote);
         self.session()?;
         let dir: PathBuf = if remote.ends_with('/') {
             local.to_path_buf()

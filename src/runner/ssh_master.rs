@@ -22,11 +22,11 @@ pub const CONTROL_PERSIST_SECS: u32 = 300;
 /// Seconds to wait for the TCP connection and the handshake.
 pub const CONNECT_TIMEOUT_SECS: u32 = 10;
 /// Keepalive probes: a host that answers none of `COUNT` probes sent every
-/// `INTERVAL` seconds is dropped, so a lost host fails commands in ~15 s
+/// `INTERVAL` seconds is dropped, so a lost host fails commands in 10-15 s
 /// instead of hanging them.
 pub const SERVER_ALIVE_INTERVAL_SECS: u32 = 5;
 /// See [`SERVER_ALIVE_INTERVAL_SECS`].
-pub const SERVER_ALIVE_COUNT_MAX: u32 = 3;
+pub const SERVER_ALIVE_COUNT_MAX: u32 = 2;
 
 /// Where and as whom to connect: the SSH fields of `RunnerSpec::Ssh`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -63,9 +63,15 @@ impl SshTarget {
             format!("ConnectTimeout={CONNECT_TIMEOUT_SECS}s"),
             format!("ServerAliveInterval={SERVER_ALIVE_INTERVAL_SECS}"),
             format!("ServerAliveCountMax={SERVER_ALIVE_COUNT_MAX}"),
-            format!("Port={}", self.port),
-            format!("User={}", self.user),
         ];
+        // Port 0 and an empty user leave them to ~/.ssh/config (pool hosts
+        // given as a config alias).
+        if self.port != 0 {
+            opts.push(format!("Port={}", self.port));
+        }
+        if !self.user.is_empty() {
+            opts.push(format!("User={}", self.user));
+        }
         if let Some(key) = &self.identity_file {
             opts.push("IdentitiesOnly=yes".into());
             opts.push(format!("IdentityFile={}", key.display()));
@@ -153,23 +159,26 @@ pub fn control_path(target: &SshTarget) -> PathBuf {
     control_dir().join(target.key())
 }
 
-/// The small runtime the sync runner drives its async SSH calls on.
-pub fn runtime() -> Result<&'static tokio::runtime::Runtime> {
-    static RT: OnceLock<std::result::Result<tokio::runtime::Runtime, String>> = OnceLock::new();
-    RT.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("stix-ssh")
+thread_local! {
+    /// Each thread drives its own SSH I/O on its own small runtime: no
+    /// cross-thread wakeups per command, and a slow line sink on one thread
+    /// (a paused terminal) never stalls another thread's commands. Native
+    /// mux channels are opened per command, so nothing outlives a call.
+    static RUNTIME: std::result::Result<tokio::runtime::Runtime, String> =
+        tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| e.to_string())
-    })
-    .as_ref()
-    .map_err(|e| {
-        Error::new(
+            .map_err(|e| e.to_string());
+}
+
+/// Runs an async SSH call to completion on this thread's runtime.
+pub fn block_on<F: std::future::Future>(f: F) -> Result<F::Output> {
+    RUNTIME.with(|rt| match rt {
+        Ok(rt) => Ok(rt.block_on(f)),
+        Err(e) => Err(Error::new(
             ErrorKind::Os,
             format!("Failed to start the SSH runtime: {e}"),
-        )
+        )),
     })
 }
 
@@ -217,13 +226,12 @@ pub fn forget(target: &SshTarget) {
 
 /// Whether the master of `target` still answers.
 pub fn alive(session: &Session) -> bool {
-    runtime().is_ok_and(|rt| {
-        rt.block_on(async {
-            tokio::time::timeout(Duration::from_secs(5), session.check())
-                .await
-                .is_ok_and(|r| r.is_ok())
-        })
+    block_on(async {
+        tokio::time::timeout(Duration::from_secs(5), session.check())
+            .await
+            .is_ok_and(|r| r.is_ok())
     })
+    .unwrap_or(false)
 }
 
 fn resume(ctl: &Path) -> Option<Session> {

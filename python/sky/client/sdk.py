@@ -242,6 +242,16 @@ def cost_report(days: Optional[int] = None) -> str:
     return _submit('cost_report', days=30 if days is None else days)
 
 
+def ssh_up(infra: Optional[str] = None, file: Optional[str] = None) -> str:
+    """Sets up the SSH Node Pools of ~/.sky/ssh_node_pools.yaml (or `file`)."""
+    return _submit('ssh_up', infra=infra, file=file)
+
+
+def ssh_down(infra: Optional[str] = None) -> str:
+    """Tears down SSH Node Pools set up with `ssh_up`."""
+    return _submit('ssh_down', infra=infra)
+
+
 def api_status(request_ids: Optional[List[str]] = None,
                all_status: bool = False,
                limit: Optional[int] = None,
