@@ -141,7 +141,7 @@ fn cluster_lifecycle_through_the_cli() {
     );
     let header = out.lines().nth(2).unwrap_or("");
     assert!(
-        header.starts_with("ID  NAME") && header.ends_with("GIT COMMIT"),
+        header.starts_with("ID  NAME") && header.trim_end().ends_with("GIT COMMIT"),
         "{out}"
     );
     assert!(out.contains("SUCCEEDED") && out.contains("FAILED"), "{out}");
@@ -206,9 +206,12 @@ fn cluster_lifecycle_through_the_cli() {
         })
         .collect();
     let has = |n: &str, s: &str| rows.iter().any(|(a, b)| a == n && b == s);
-    assert!(has("launch", "SUCCEEDED") && has("exec", "FAILED"), "{out}");
+    assert!(
+        has("sky.launch", "SUCCEEDED") && has("sky.exec", "FAILED"),
+        "{out}"
+    );
     for n in ["stop", "start", "down", "cancel"] {
-        assert!(has(n, "SUCCEEDED"), "{n}: {out}");
+        assert!(has(&format!("sky.{n}"), "SUCCEEDED"), "{n}: {out}");
     }
 
     let (code, out, _) = h.sky(&["cost-report"]);

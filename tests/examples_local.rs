@@ -46,7 +46,11 @@ fn examples_run_locally() {
 
     // SAFETY: tests in this binary run one at a time.
     unsafe { std::env::set_var("STIX_LOCAL_ACCELERATORS", "H100:1") };
-    let t = stix::spec::Task::from_yaml("examples/job_queue_gpus.yaml").unwrap();
+    let mut t = stix::spec::Task::from_yaml("examples/job_queue_gpus.yaml").unwrap();
+    // The example's jobs sleep 5 s: on a loaded machine the first one can
+    // finish before the third is queued, so the sharing is never seen.
+    // Long jobs make the observation certain; they are cancelled after it.
+    t.run = t.run.map(|r| r.replace("sleep 5", "sleep 120"));
     let opts = LaunchOptions {
         cluster_name: Some("gpus".into()),
         ..Default::default()
@@ -68,12 +72,15 @@ fn examples_run_locally() {
         (q.len() == 3 && count(JobStatus::Running) == 2 && count(JobStatus::Pending) == 1)
             .then_some(())
     });
-    let (text, code) = logs(&mut state, "gpus", Some(1), true);
-    assert_eq!(code, 0);
+    let text = wait_for(20, "the first job's line", || {
+        let (text, _) = logs(&mut state, "gpus", Some(1), false);
+        text.contains("GPUs per node").then_some(text)
+    });
     assert!(
         text.contains("CUDA_VISIBLE_DEVICES=0 GPUs per node: 1"),
         "{text}"
     );
+    backend::cancel(&mut state, "gpus", None, true, None).unwrap();
     for c in ["hello", "multi", "app", "gpus"] {
         backend::down(&mut state, c, false).unwrap();
     }

@@ -227,7 +227,8 @@ fn a_refusing_region_is_blocked_and_the_next_one_planned() {
     let zones = ["us-east-1a", "us-east-1b", "us-east-1c"];
     let (w, script) = aws_world("fo-region", &zones);
     let (r, out) = launch(&w, "fo2", false);
-    let h = r.unwrap_or_else(|e| panic!("{e}\n{out}")).handle.unwrap();
+    let r = r.unwrap_or_else(|e| panic!("{e}\n{out}"));
+    let h = r.handle.clone().unwrap();
     assert_eq!(h.launched_resources.zone.as_deref(), Some("us-west-2a"));
     assert_eq!(script.asked.lock().unwrap().len(), 4);
     assert!(
@@ -243,6 +244,10 @@ fn a_refusing_region_is_blocked_and_the_next_one_planned() {
     assert!(!out[retry..].contains("AWS (us-east-1)"), "{out}");
     assert!(out[retry + replan..].contains("Launching on AWS us-west-2 (us-west-2a)."));
     let mut state = w.state();
+    // The job finishes first: a teardown racing its log writes is not
+    // what this test is about.
+    let (text, _) = logs(&mut state, "fo2", r.job_id, true);
+    assert!(text.contains("landed"), "{text}");
     backend::down(&mut state, "fo2", false).unwrap();
     provision::unregister("aws");
 }
@@ -254,6 +259,15 @@ fn when_every_zone_refuses_the_error_lists_the_history() {
     let e = r.expect_err("nothing can launch");
     assert_eq!(e.kind, ErrorKind::ResourcesUnavailable);
     assert_eq!(script.asked.lock().unwrap().len(), 5);
+    // `failover_history`: what each failed region raised.
+    let history: Vec<String> = e
+        .failover_history
+        .iter()
+        .map(|h| h.message.clone())
+        .collect();
+    assert_eq!(history.len(), 2, "{history:?}");
+    assert!(history[0].starts_with("Failed to acquire resources in all zones in us-east-1 "));
+    assert!(history[1].starts_with("Failed to acquire resources in all zones in us-west-2 "));
     let msg = plain(&e.message);
     let want = "Failed to provision all possible launchable resources. Relax the task's \
                 resource requirements: 1x AWS(m6i.large, mem=8.0)\n\
@@ -291,8 +305,15 @@ fn retry_until_up_starts_a_new_round() {
     });
     let (r, out) = launch(&w, "fo4", true);
     freer.join().unwrap();
-    let h = r.unwrap_or_else(|e| panic!("{e}\n{out}")).handle.unwrap();
-    assert!(h.launched_resources.region.is_some());
+    let r = r.unwrap_or_else(|e| panic!("{e}\n{out}"));
+    assert!(
+        r.handle
+            .as_ref()
+            .unwrap()
+            .launched_resources
+            .region
+            .is_some()
+    );
     assert!(
         out.contains(
             "Failed to provision all possible launchable resources. Relax the task's resource \
@@ -302,6 +323,7 @@ fn retry_until_up_starts_a_new_round() {
         "{out}"
     );
     let mut state = w.state();
+    logs(&mut state, "fo4", r.job_id, true);
     backend::down(&mut state, "fo4", false).unwrap();
     provision::unregister("aws");
 }

@@ -117,7 +117,7 @@ fn two_node_cluster_lifecycle() {
     assert!(root.join("node-0/sky_logs/1-envtest/run.log").exists());
     // download_logs gathers every node's part of the job's directory.
     let local = w.home.join("downloaded");
-    let got = backend::download_logs(&mut state, "dev", Some(&[1]), &local).unwrap();
+    let got = backend::download_logs(&mut state, "dev", Some(&[1]), &local, &mut |_| {}).unwrap();
     let dir = &got[&1];
     assert_eq!(dir, &local.join("dev/1-envtest"));
     for f in [

@@ -268,7 +268,7 @@ fn bad_pool_file_unreachable_host_and_wrong_key_name_the_host() {
     let db_path = sky.home.join("sdk-state.db");
     let mut db = stix::state::StateDb::open_at(&db_path).unwrap();
     let body = serde_json::json!({"file": "/nonexistent/pools.yaml", "infra": null});
-    let e = stix::requests::calls::run(&mut db, "ssh_up", &body, None).unwrap_err();
+    let e = stix::requests::calls::run(&mut db, "ssh_up", &body, None, &mut |_| {}).unwrap_err();
     assert_eq!(
         e.message,
         "SSH Node Pools file not found: /nonexistent/pools.yaml"

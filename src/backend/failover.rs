@@ -244,7 +244,7 @@ pub struct Failover<'a> {
     pub info: RecordInfo,
     /// Launchables that failed.
     pub blocked: Blocklist,
-    /// Every `ResourcesUnavailable` met, in order (`failover_history`).
+    /// What each failed candidate raised, in order (`failover_history`).
     pub history: Vec<Error>,
 }
 
@@ -313,8 +313,9 @@ impl Failover<'_> {
                     if matches!(cloud, Some("kubernetes" | "ssh")) {
                         last_error_reason = Some(e.message.clone());
                     }
+                    // As in SkyPilot, a zone's error is not in the failover
+                    // history; the region's summary below is.
                     self.blocked.add(&cat, attempt)?;
-                    self.history.push(e);
                 }
                 Err(e) => {
                     // Not a capacity problem: no other zone would do better.
@@ -390,7 +391,8 @@ impl Failover<'_> {
                             "{RESOURCES_UNAVAILABLE_LOG}\n{}",
                             failure_blocks(&cat, &failures)?
                         ),
-                    ));
+                    )
+                    .with_failover_history(self.history.clone()));
                 }
                 Err(e) => return Err(e),
             }
@@ -411,8 +413,9 @@ impl Failover<'_> {
              task's resource requirements: {}x {first}",
             self.num_nodes
         );
+        let history = e.failover_history.clone();
         if retry_until_up {
-            return Error::new(ErrorKind::ResourcesUnavailable, msg);
+            return Error::new(ErrorKind::ResourcesUnavailable, msg).with_failover_history(history);
         }
         let _ = state.remove_cluster(&self.cluster_name, true);
         Error::new(
@@ -423,6 +426,7 @@ impl Failover<'_> {
                 e.message
             ),
         )
+        .with_failover_history(history)
     }
 }
 

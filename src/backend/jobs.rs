@@ -67,6 +67,7 @@ pub fn download_logs(
     cluster_name: &str,
     job_ids: Option<&[i64]>,
     local_dir: &Path,
+    existing: &mut dyn FnMut(&Path),
 ) -> Result<BTreeMap<i64, PathBuf>> {
     let handle = check_cluster_available(state, cluster_name, "downloading logs")?;
     let dirs = handle.agent()?.log_dirs(job_ids)?;
@@ -78,6 +79,9 @@ pub fn download_logs(
             .unwrap_or(&remote)
             .trim_start_matches('/');
         let local = local_dir.join(cluster_name).join(job_dir);
+        if local.exists() {
+            existing(&local);
+        }
         std::fs::create_dir_all(&local).map_err(|e| {
             crate::error::Error::new(
                 crate::error::ErrorKind::Os,

@@ -235,6 +235,10 @@ pub fn launch(
         Some(h) if !h.nodes.is_empty() || status != Some(ClusterStatus::Init) => {
             let candidate = fit_cluster(task, &h)?;
             if opts.dryrun {
+                progress(Progress::Info(format!(
+                    "Dryrun complete. Would have run:\n{}",
+                    task.repr()
+                )));
                 return Ok(LaunchResult {
                     cluster_name: name,
                     job_id: None,
@@ -257,6 +261,7 @@ pub fn launch(
             let mut planned = task.clone();
             let best = optimize(&planner, &mut planned, opts.quiet_optimizer, progress)?;
             if opts.dryrun {
+                progress(Progress::Info("Dryrun finished.".into()));
                 return Ok(LaunchResult {
                     cluster_name: name,
                     job_id: None,

@@ -16,6 +16,7 @@ pub mod lifecycle;
 pub mod plan;
 pub mod provisioning;
 pub mod ssh_config;
+pub mod status_view;
 pub mod sync;
 
 use std::fs::File;

@@ -145,10 +145,12 @@ fn check_one(env: &Env, rule: &Rule, allowed: bool) -> CloudResult {
             summary,
         };
     } else {
-        let (ok, reason) = creds::check(env, rule);
         rule.capabilities
             .iter()
-            .map(|c| (*c, ok, reason.clone()))
+            .map(|c| {
+                let (ok, reason) = creds::check_capability(env, rule, *c);
+                (*c, ok, reason)
+            })
             .collect()
     };
     CloudResult {
@@ -333,6 +335,27 @@ pub fn enabled_clouds(env: &Env) -> Result<Vec<&'static dyn Cloud>> {
                 .any(|a| a.eq_ignore_ascii_case(c.name()) || a.eq_ignore_ascii_case(c.repr()))
         })
         .collect())
+}
+
+/// The infras `sky status` lists as enabled (SkyPilot's
+/// `enabled_clouds(expand=True)`): the cached `sky check` result (never a
+/// new check) or `STIX_ASSUME_ENABLED`, plus `local`; SSH and Kubernetes
+/// first, then the clouds, each group sorted.
+pub fn enabled_infras(env: &Env) -> Vec<String> {
+    let mut names: Vec<String> = match env.var(ASSUME_ENABLED_VAR) {
+        Some(list) => list.split(',').map(|n| n.trim().to_lowercase()).collect(),
+        None => read_cache(env).map(|(e, _)| e).unwrap_or_default(),
+    };
+    names.push("local".into());
+    let allowed = allowed(env).unwrap_or_default();
+    let mut names: Vec<String> = names
+        .into_iter()
+        .filter(|n| !n.is_empty() && allowed.iter().any(|a| a.eq_ignore_ascii_case(n)))
+        .map(|n| clouds::by_name(&n).map_or(n, |c| c.name().to_string()))
+        .collect();
+    names.sort_by_key(|n| (!matches!(n.as_str(), "ssh" | "kubernetes"), n.clone()));
+    names.dedup();
+    names
 }
 
 /// Checks `names` again (quietly) and returns the enabled clouds: what the

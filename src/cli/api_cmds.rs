@@ -30,6 +30,10 @@ struct StatusArgs {
     /// Full ids and the cluster column.
     #[arg(short = 'v', long)]
     verbose: bool,
+    /// Output format: table or json.
+    #[arg(short = 'o', long = "output", default_value = "table",
+          value_parser = |s: &str| crate::cli::click::choice(s, &["table", "json"], true))]
+    output: String,
 }
 
 /// `sky api cancel [REQUEST_IDS]...`
@@ -65,8 +69,17 @@ fn status(argv: &[String], console: &mut dyn Console) -> Result<i32, CliError> {
     if let Some(c) = &args.cluster {
         list.retain(|r| r.cluster_name.as_deref() == Some(c.as_str()));
     }
-    let now = tables::now();
     let user = crate::backend::identity::user_name();
+    if args.output == "json" {
+        let json: Vec<serde_json::Value> = list
+            .iter()
+            .map(|r| json_record(r, &user, args.verbose))
+            .collect();
+        let text = tables::json_dumps_indent(&serde_json::Value::Array(json));
+        console.echo(&[(&text, Style::Plain)], true);
+        return Ok(0);
+    }
+    let now = tables::now();
     let mut rows: Vec<Vec<String>> = list
         .iter()
         .map(|r| {
@@ -107,21 +120,71 @@ fn status(argv: &[String], console: &mut dyn Console) -> Result<i32, CliError> {
     Ok(0)
 }
 
+/// A request as `sky api status -o json` prints it: the fields the CLI
+/// asks the server for, the others at their defaults.
+fn json_record(r: &requests::RequestRecord, user: &str, verbose: bool) -> serde_json::Value {
+    serde_json::json!({
+        "request_id": r.request_id,
+        "name": r.name,
+        "entrypoint": "",
+        "request_body": "null",
+        "status": r.status.as_str(),
+        "created_at": r.created_at,
+        "user_id": crate::backend::identity::user_hash(),
+        "return_value": "null",
+        "error": "null",
+        "pid": null,
+        "schedule_type": "short",
+        "user_name": user,
+        "cluster_name": if verbose { r.cluster_name.clone() } else { None },
+        "status_msg": null,
+        "should_retry": false,
+        "finished_at": null,
+        "file_mounts_blob_id": null,
+    })
+}
+
 fn cancel(argv: &[String], console: &mut dyn Console) -> Result<i32, CliError> {
     let args: CancelArgs = parse("cancel", argv)?;
     let ids = if args.sel.all || args.sel.all_users {
+        let keyword = if args.sel.all_users {
+            "ALL USERS'"
+        } else {
+            "YOUR"
+        };
         if !args.sel.yes {
-            let keyword = if args.sel.all_users {
-                "ALL USERS'"
-            } else {
-                "YOUR"
-            };
-            console.confirm_default_yes(&format!(
-                "This will cancel all {keyword} requests. Proceed?"
+            let answer = console.prompt(&format!(
+                "This will cancel all {keyword} requests.\nTo proceed, please type \x1b[1m'cancel all requests'\x1b[0m"
             ))?;
+            if answer != "cancel all requests" {
+                return Err(CliError::Abort);
+            }
         }
+        let line = if args.sel.all_users {
+            "Cancelling all users' requests...".to_string()
+        } else {
+            format!(
+                "Cancelling all requests for user {}...",
+                crate::yaml::py_str_repr(&crate::backend::identity::user_hash())
+            )
+        };
+        console.log(&[(&line, Style::Plain)]);
         None
     } else {
+        let quoted: Vec<String> = args
+            .request_ids
+            .iter()
+            .map(|i| crate::yaml::py_str_repr(i))
+            .collect();
+        let plural = if quoted.len() > 1 { "s" } else { "" };
+        console.log(&[(
+            &format!(
+                "Cancelling {} request{plural}: {}...",
+                quoted.len(),
+                quoted.join(", ")
+            ),
+            Style::Plain,
+        )]);
         Some(args.request_ids.clone())
     };
     let cancelled = requests::cancel(ids.as_deref())?;
@@ -144,6 +207,7 @@ pub fn main(argv: &[String], console: &mut dyn Console) -> Option<Result<i32, Cl
     Some(match name.as_str() {
         "status" => status(rest, console),
         "cancel" => cancel(rest, console),
+        "logs" => crate::cli::api_logs::logs(rest, console),
         _ => return None,
     })
 }

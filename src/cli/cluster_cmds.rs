@@ -4,11 +4,11 @@
 use clap::Parser;
 
 use crate::agent::autostop::WaitFor;
-use crate::backend::{self, ClusterHandle, RefreshMode};
+use crate::backend;
 use crate::cli::CliError;
+use crate::cli::async_call::{self, AsyncFlag};
 use crate::cli::console::{Console, Style};
 use crate::cli::submit::progress_printer;
-use crate::cli::tables;
 use crate::state::{ClusterRecord, ClusterStatus, StateDb};
 
 /// The cluster commands as `sky --help` lists them.
@@ -26,31 +26,12 @@ pub const COMMANDS_HELP: &str = "Cluster and job commands:
   endpoints  Show the endpoints of a cluster's opened ports.
   cost-report  Show estimated costs for launched clusters.
   api status   List requests (SDK calls journaled in ~/.sky/state.db).
+  api logs     Stream the log of a request.
   api cancel   Cancel requests.";
 
 const GREEN: &str = "\x1b[32m";
 const BRIGHT: &str = "\x1b[1m";
 const RESET: &str = "\x1b[0m";
-
-/// `sky status [CLUSTERS]...`
-#[derive(Parser, Debug)]
-#[command(name = "sky status", disable_version_flag = true)]
-struct StatusArgs {
-    /// Clusters (glob patterns) to show.
-    clusters: Vec<String>,
-    /// Show all information in full.
-    #[arg(short = 'v', long)]
-    verbose: bool,
-    /// Query the latest cluster statuses from the infra.
-    #[arg(short = 'r', long)]
-    refresh: bool,
-    /// Show all users' clusters (one user here).
-    #[arg(short = 'u', long = "all-users")]
-    all_users: bool,
-    /// Accepted for SkyPilot compatibility (`-a` is `--all-users`'s old alias).
-    #[arg(short = 'a', long = "all", hide = true)]
-    all: bool,
-}
 
 /// `-a/--all`, `-u/--all-users`, `-y/--yes`, shared by the commands
 /// that act on several clusters, jobs or requests.
@@ -91,6 +72,9 @@ struct DownArgs {
     /// Autostop: what counts as activity.
     #[arg(long = "wait-for")]
     wait_for: Option<String>,
+    /// `--async / --no-async`.
+    #[command(flatten)]
+    asynchronous: AsyncFlag,
 }
 
 /// `sky start CLUSTERS...`
@@ -117,6 +101,9 @@ struct StartArgs {
     /// Re-run runtime setup on an UP cluster.
     #[arg(short = 'f', long)]
     force: bool,
+    /// `--async / --no-async`.
+    #[command(flatten)]
+    asynchronous: AsyncFlag,
 }
 
 /// `fnmatch` with `*` and `?` (SkyPilot matches cluster names as globs).
@@ -188,96 +175,11 @@ pub fn journaled<T>(
 
 /// Parses a command's arguments (`name` is the command's name).
 pub fn parse<T: Parser>(name: &str, argv: &[String]) -> Result<T, CliError> {
-    T::try_parse_from(std::iter::once(name.to_string()).chain(argv.iter().cloned()))
-        .map_err(clap_error)
-}
-
-fn autostop_text(r: &ClusterRecord) -> String {
-    if r.autostop < 0 {
-        return "-".into();
-    }
-    let t = if r.autostop % 60 == 0 && r.autostop > 0 {
-        format!("{}h", r.autostop / 60)
-    } else {
-        format!("{}m", r.autostop)
-    };
-    if r.to_down { format!("{t} (down)") } else { t }
-}
-
-/// One `sky status` row: NAME INFRA RESOURCES STATUS AUTOSTOP LAUNCHED.
-fn status_row(r: &ClusterRecord, now: f64) -> Vec<String> {
-    let handle = ClusterHandle::from_json(&r.handle).ok();
-    let (infra, resources) = match handle.filter(|h| !h.provider_name.is_empty()) {
-        Some(h) => {
-            let lr = &h.launched_resources;
-            let infra = match &lr.region {
-                // `InfraInfo.formatted_str` drops the `ssh-` of a pool.
-                Some(reg) => format!(
-                    "{} ({})",
-                    lr.cloud_display(),
-                    reg.strip_prefix("ssh-")
-                        .filter(|_| lr.cloud == "ssh")
-                        .unwrap_or(reg)
-                ),
-                None => lr.cloud_display(),
-            };
-            let inner = lr.instance_type.clone().unwrap_or_else(|| "-".into());
-            (infra, format!("{}x ({inner})", h.launched_nodes))
-        }
-        None => ("-".into(), "-".into()),
-    };
-    vec![
-        r.name.clone(),
-        infra,
-        resources,
-        r.status.as_str().to_string(),
-        autostop_text(r),
-        tables::ago(r.launched_at.map(|t| t as f64), now),
-    ]
-}
-
-fn status(argv: &[String], console: &mut dyn Console) -> Result<i32, CliError> {
-    let args: StatusArgs = parse("status", argv)?;
-    let mut state = StateDb::open()?;
-    let mode = if args.refresh {
-        RefreshMode::Force
-    } else {
-        RefreshMode::Auto
-    };
-    let mut records = backend::status(&mut state, None, mode)?;
-    if !args.clusters.is_empty() {
-        records.retain(|r| args.clusters.iter().any(|p| glob_match(p, &r.name)));
-    }
-    console.echo(&[("Clusters", Style::Cyan)], true);
-    if records.is_empty() && args.clusters.is_empty() {
-        console.echo(&[("No existing clusters.", Style::Plain)], true);
-    } else {
-        let now = tables::now();
-        let rows: Vec<Vec<String>> = records.iter().map(|r| status_row(r, now)).collect();
-        let header = [
-            "NAME",
-            "INFRA",
-            "RESOURCES",
-            "STATUS",
-            "AUTOSTOP",
-            "LAUNCHED",
-        ];
-        console.echo(&[(&tables::render(&header, &rows), Style::Plain)], true);
-        for p in args
-            .clusters
-            .iter()
-            .filter(|p| !records.iter().any(|r| glob_match(p, &r.name)))
-        {
-            console.echo(
-                &[(
-                    &format!("Cluster {} not found.", crate::yaml::py_str_repr(p)),
-                    Style::Plain,
-                )],
-                true,
-            );
-        }
-    }
-    Ok(0)
+    T::try_parse_from(std::iter::once(name.to_string()).chain(argv.iter().cloned())).map_err(|e| {
+        let mut cmd = T::command();
+        cmd.build();
+        crate::cli::click::from_clap(e, &cmd, argv)
+    })
 }
 
 /// A clap parse failure as click reports it (usage errors exit 2).
@@ -358,11 +260,22 @@ fn down_like(cmd: &str, argv: &[String], console: &mut dyn Console) -> Result<i3
             None if down => "down",
             None => "stop",
         };
-        let result = journaled(request, name, || match idle {
-            Some(i) => backend::set_autostop(&mut state, name, i, wait_for, down),
-            None if down => backend::down(&mut state, name, args.purge),
-            None => backend::stop(&mut state, name, args.purge),
-        });
+        if args.asynchronous.async_call {
+            let body = serde_json::json!({
+                "cluster_name": name, "purge": args.purge, "idle_minutes": idle,
+                "wait_for": args.wait_for, "down": down,
+            });
+            async_call::submit(console, request, &format!("sky.{operation}"), body, None)?;
+        }
+        let result = if args.asynchronous.async_call {
+            Ok(())
+        } else {
+            journaled(request, name, || match idle {
+                Some(i) => backend::set_autostop(&mut state, name, i, wait_for, down),
+                None if down => backend::down(&mut state, name, args.purge),
+                None => backend::stop(&mut state, name, args.purge),
+            })
+        };
         let message = match (&result, idle) {
             (Err(e), _) => e.message.clone(),
             (Ok(()), Some(i)) => {
@@ -399,6 +312,12 @@ fn down_like(cmd: &str, argv: &[String], console: &mut dyn Console) -> Result<i3
             failures.push((name.clone(), e.message));
         }
     }
+    if args.asynchronous.async_call {
+        let line = format!(
+            "{operation} requests are sent. Check the requests' status with `sky request get <request_id>`."
+        );
+        console.echo(&[(&line, Style::Plain)], true);
+    }
     if !failures.is_empty() {
         let mut s = "Cluster(s) failed. See details above.".to_string();
         if down {
@@ -430,6 +349,14 @@ fn start(argv: &[String], console: &mut dyn Console) -> Result<i32, CliError> {
         confirm_clusters(console, "Restarting", &names)?;
     }
     for name in &names {
+        if args.asynchronous.async_call {
+            let body = serde_json::json!({
+                "cluster_name": name, "idle_minutes_to_autostop": args.idle,
+                "down": args.down, "retry_until_up": args.retry_until_up, "force": args.force,
+            });
+            async_call::submit(console, "start", "sky.start", body, None)?;
+            continue;
+        }
         journaled("start", name, || {
             backend::start(
                 &mut state,
@@ -457,7 +384,7 @@ fn start(argv: &[String], console: &mut dyn Console) -> Result<i32, CliError> {
 pub fn main(argv: &[String], console: &mut dyn Console) -> Option<Result<i32, CliError>> {
     let (name, rest) = argv.split_first()?;
     Some(match name.as_str() {
-        "status" => status(rest, console),
+        "status" => crate::cli::status_cmd::status(rest, console),
         "stop" | "down" | "autostop" => down_like(name, rest, console),
         "start" => start(rest, console),
         _ => return None,

@@ -49,6 +49,8 @@ pub trait Console {
     fn confirm_default_yes(&mut self, prompt: &str) -> Result<(), CliError>;
     /// Text for stderr (Python logging's default handler).
     fn stderr(&mut self, text: &str);
+    /// `click.prompt(text, type=str)`: the answer (end of input aborts).
+    fn prompt(&mut self, text: &str) -> Result<String, CliError>;
 }
 
 /// Renders spans, with ANSI codes when `color`.
@@ -61,6 +63,26 @@ pub fn render(spans: &[Span<'_>], color: bool) -> String {
             out.push_str("\x1b[0m");
         } else {
             out.push_str(text);
+        }
+    }
+    out
+}
+
+/// `click.unstyle`: the text without ANSI escape sequences.
+pub fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' && chars.peek() == Some(&'[') {
+            chars.next();
+            // Parameters, then one final byte in '@'..='~'.
+            for d in chars.by_ref() {
+                if ('@'..='~').contains(&d) {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
         }
     }
     out
@@ -101,6 +123,10 @@ impl Default for StdConsole {
 impl Console for StdConsole {
     fn echo(&mut self, spans: &[Span<'_>], nl: bool) {
         let mut text = render(spans, self.color);
+        if !self.color {
+            // click.echo strips styles embedded in the text off a terminal.
+            text = strip_ansi(&text);
+        }
         if nl {
             text.push('\n');
         }
@@ -122,6 +148,20 @@ impl Console for StdConsole {
 
     fn stderr(&mut self, text: &str) {
         let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    }
+
+    fn prompt(&mut self, text: &str) -> Result<String, CliError> {
+        let text = if self.color {
+            text.to_string()
+        } else {
+            strip_ansi(text)
+        };
+        self.write(&format!("{text}: "));
+        let mut line = String::new();
+        match self.input.read_line(&mut line) {
+            Ok(0) | Err(_) => Err(CliError::Abort),
+            Ok(_) => Ok(line.trim_end_matches(['\r', '\n']).to_string()),
+        }
     }
 }
 
@@ -199,5 +239,25 @@ impl Console for BufferConsole {
 
     fn stderr(&mut self, text: &str) {
         self.err.push_str(text);
+    }
+
+    fn prompt(&mut self, text: &str) -> Result<String, CliError> {
+        self.out.push_str(&strip_ansi(text));
+        self.out.push_str(": ");
+        if self.answers.is_empty() {
+            return Err(CliError::Abort);
+        }
+        Ok(self.answers.remove(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unstyle_drops_escape_sequences() {
+        assert_eq!(strip_ansi("\x1b[36m\x1b[1mClusters\x1b[0m x"), "Clusters x");
+        assert_eq!(strip_ansi("plain ├── text"), "plain ├── text");
     }
 }

@@ -39,6 +39,9 @@ struct LogsArgs {
     /// Only print the job's status.
     #[arg(long)]
     status: bool,
+    /// Download the logs to ~/sky_logs instead of streaming them.
+    #[arg(short = 's', long = "sync-down")]
+    sync_down: bool,
     /// Follow the log (default).
     #[arg(long, overrides_with = "no_follow")]
     follow: bool,
@@ -61,6 +64,9 @@ struct CancelArgs {
     /// `-a` / `-u` / `-y`.
     #[command(flatten)]
     sel: Selection,
+    /// `--async / --no-async`.
+    #[command(flatten)]
+    asynchronous: crate::cli::async_call::AsyncFlag,
 }
 
 fn queue(argv: &[String], console: &mut dyn Console) -> Result<i32, CliError> {
@@ -130,6 +136,14 @@ fn queue(argv: &[String], console: &mut dyn Console) -> Result<i32, CliError> {
 
 fn logs(argv: &[String], console: &mut dyn Console) -> Result<i32, CliError> {
     let args: LogsArgs = parse("logs", argv)?;
+    if args.sync_down && args.status {
+        return Err(CliError::usage(
+            "Both --sync_down and --status are specified (ambiguous). To fix: specify at most one of them.",
+        ));
+    }
+    if args.sync_down {
+        return sync_down(&args, console);
+    }
     if args.job_ids.len() > 1 {
         return Err(CliError::usage(
             "Cannot stream logs of multiple jobs (IDs: ".to_string()
@@ -197,6 +211,36 @@ fn logs(argv: &[String], console: &mut dyn Console) -> Result<i32, CliError> {
     stream_logs(&mut state, &args.cluster, job_id, follow, tail)
 }
 
+/// `sky logs --sync-down`: each job's log directory copied under
+/// `~/sky_logs/<cluster>/`, reported as SkyPilot reports it.
+fn sync_down(args: &LogsArgs, console: &mut dyn Console) -> Result<i32, CliError> {
+    let ids = args
+        .job_ids
+        .iter()
+        .map(|s| {
+            s.parse::<i64>().map_err(|_| {
+                CliError::usage(format!("Invalid job ID {s}. Job ID must be integers."))
+            })
+        })
+        .collect::<Result<Vec<i64>, CliError>>()?;
+    let ids = (!ids.is_empty()).then_some(ids);
+    let mut state = StateDb::open()?;
+    let body = serde_json::json!({"cluster_name": args.cluster, "job_ids": ids});
+    let paths = journaled("download_logs", &args.cluster, || {
+        crate::requests::calls::download_logs(&mut state, &body)
+    })?;
+    for line in paths.warnings {
+        console.log(&[(&line, Style::Plain)]);
+    }
+    for (job, path) in paths.paths {
+        console.log(&[(
+            &format!("\x1b[36mJob {job} logs: {path}{RESET}"),
+            Style::Plain,
+        )]);
+    }
+    Ok(0)
+}
+
 fn cancel(argv: &[String], console: &mut dyn Console) -> Result<i32, CliError> {
     let args: CancelArgs = parse("cancel", argv)?;
     let mut state = StateDb::open()?;
@@ -253,6 +297,14 @@ fn cancel(argv: &[String], console: &mut dyn Console) -> Result<i32, CliError> {
     let owner = (!args.sel.all_users).then_some(user_hash.as_str());
     let ids = (!args.jobs.is_empty()).then_some(args.jobs.as_slice());
     let all = args.sel.all || args.sel.all_users;
+    if args.asynchronous.async_call {
+        let body = serde_json::json!({
+            "cluster_name": matching[0], "job_ids": ids, "all": args.sel.all,
+            "all_users": args.sel.all_users,
+        });
+        crate::cli::async_call::submit(console, "cancel", "sky.cancel", body, None)?;
+        return Ok(0);
+    }
     let cancelled = journaled("cancel", &matching[0], || {
         backend::cancel(&mut state, &matching[0], ids, all, owner)
     })?;

@@ -31,6 +31,8 @@ pub struct TaskCommand {
     pub detach_run: bool,
     /// `sky launch`'s flags (`None` for `sky exec`).
     pub launch: Option<Box<LaunchArgs>>,
+    /// `--async`: hand the request to a worker and return.
+    pub async_call: bool,
 }
 
 /// A failed task command: the error and the usage line to print it with.
@@ -209,6 +211,7 @@ fn launch(argv: &[String], console: &mut dyn Console) -> Result<TaskCommand, Cli
         cluster: args.cluster.clone(),
         dryrun: args.dryrun,
         detach_run: args.detach_run,
+        async_call: args.common.async_call,
         launch: Some(Box::new(args)),
     })
 }
@@ -250,6 +253,7 @@ fn exec(argv: &[String], console: &mut dyn Console) -> Result<TaskCommand, CliEr
             dryrun: false,
             detach_run: args.detach_run,
             launch: None,
+            async_call: args.common.async_call,
         }),
         Built::Dag(_) => Err(CliError::usage(
             "YAML specifies a DAG, while `sky exec` supports a single task only.",

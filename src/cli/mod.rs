@@ -5,6 +5,8 @@ use clap::Parser;
 
 mod agent;
 pub mod api_cmds;
+pub mod api_logs;
+pub mod async_call;
 pub mod click;
 pub mod cluster_cmds;
 pub mod command_args;
@@ -17,6 +19,7 @@ pub mod job_cmds;
 pub mod launch;
 pub mod misc_cmds;
 pub mod ssh_cmds;
+pub mod status_cmd;
 pub mod submit;
 pub mod tables;
 pub mod task_options;
@@ -169,6 +172,32 @@ fn task_command_main(argv: &[String]) -> i32 {
     }
 }
 
+/// click's usage line of a cluster, job or api command.
+fn usage_line(argv: &[String]) -> String {
+    let args = match argv[0].as_str() {
+        "status" | "stop" | "down" | "start" | "autostop" | "queue" => "[CLUSTERS]...",
+        "logs" => "CLUSTER [JOB_IDS]...",
+        "cancel" => "CLUSTER [JOBS]...",
+        "endpoints" => "CLUSTER [PORT]",
+        "api" => {
+            let sub = argv.get(1).map_or("", String::as_str);
+            let rest = match sub {
+                "status" => "[REQUEST_ID_PREFIXES]...",
+                "cancel" => "[REQUEST_IDS]...",
+                "logs" => "[REQUEST_ID]",
+                _ => "",
+            };
+            return format!("sky api {sub} [OPTIONS] {rest}")
+                .trim_end()
+                .to_string();
+        }
+        _ => "",
+    };
+    format!("sky {} [OPTIONS] {args}", argv[0])
+        .trim_end()
+        .to_string()
+}
+
 /// Runs a cluster or job command (`status`, `stop`, `queue`, ...).
 fn cluster_command_main(argv: &[String]) -> Option<i32> {
     let mut console = console::StdConsole::new();
@@ -184,7 +213,7 @@ fn cluster_command_main(argv: &[String]) -> Option<i32> {
             0
         }
         Err(e) => {
-            eprint!("{}", e.stderr_text(&format!("sky {} [OPTIONS]", argv[0])));
+            eprint!("{}", e.stderr_text(&usage_line(argv)));
             e.exit_code()
         }
     })
@@ -195,6 +224,17 @@ pub fn main(argv: Vec<String>) -> i32 {
     // The cluster runtime, hidden from `--help` (SkyPilot's skylet).
     if argv.first().map(String::as_str) == Some("_agent") {
         return agent::main(&argv[1..]);
+    }
+    // A request's worker process (`requests::worker`), hidden too.
+    if argv.first().map(String::as_str) == Some("_request") {
+        let id = argv.get(1).map_or("", String::as_str);
+        return match crate::requests::worker::run(id, &mut submit::progress_printer()) {
+            Ok(()) => 0,
+            Err(e) => {
+                eprint!("{}", CliError::Task(e).stderr_text(""));
+                1
+            }
+        };
     }
     if matches!(argv.first().map(String::as_str), Some("launch" | "exec")) {
         return task_command_main(&argv);

@@ -136,6 +136,17 @@ fn launch(
             console.echo(&[(&name, Style::Plain)], true);
         }
     }
+    if cmd.async_call {
+        let body = serde_json::json!({
+            "cluster_name": name, "retry_until_up": args.retry_until_up,
+            "idle_minutes_to_autostop": args.idle_minutes_to_autostop,
+            "wait_for": args.wait_for, "down": args.down, "dryrun": args.dryrun,
+            "no_setup": args.no_setup, "fast": args.fast, "_command": command,
+            "quiet_optimizer": !args.yes,
+        });
+        crate::cli::async_call::submit(console, "launch", "sky.launch", body, Some(&cmd.task))?;
+        return Ok(0);
+    }
     let opts = LaunchOptions {
         cluster_name: Some(name.clone()),
         retry_until_up: args.retry_until_up,
@@ -178,6 +189,11 @@ fn exec(cmd: TaskCommand, command: String, console: &mut dyn Console) -> Result<
     let cluster = cmd.cluster.clone().unwrap_or_default();
     console.echo(&[("Submitting job to cluster: ", Style::Cyan)], false);
     console.echo(&[(&cluster, Style::Plain)], true);
+    if cmd.async_call {
+        let body = serde_json::json!({"cluster_name": cluster, "_command": command});
+        crate::cli::async_call::submit(console, "exec", "sky.exec", body, Some(&cmd.task))?;
+        return Ok(0);
+    }
     let mut state = StateDb::open()?;
     let opts = ExecOptions {
         dryrun: false,

@@ -51,6 +51,27 @@ pub fn sdk_tail_logs(
     .map_err(to_pyerr)
 }
 
+/// Streams a request's log to stdout (following it while it runs).
+#[pyfunction]
+#[pyo3(signature = (request_id, tail=None, follow=true))]
+pub fn sdk_stream_log(
+    py: Python<'_>,
+    request_id: String,
+    tail: Option<i64>,
+    follow: bool,
+) -> PyResult<()> {
+    py.detach(|| {
+        let id = requests::get(&request_id)?.request_id;
+        requests::worker::stream_log(&id, tail, follow, &mut |b| {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(b).and_then(|_| out.flush());
+        });
+        Ok(())
+    })
+    .map_err(to_pyerr)
+}
+
 /// The journaled requests (unfinished ones unless `all`) as JSON.
 #[pyfunction]
 #[pyo3(signature = (all=false, limit=None, request_ids=None))]

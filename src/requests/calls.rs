@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use serde_json::{Value, json};
 
 use crate::agent::autostop::WaitFor;
-use crate::backend::{self, ExecOptions, LaunchOptions, RefreshMode};
+use crate::backend::{self, ExecOptions, LaunchOptions, Progress, RefreshMode};
 use crate::error::{Error, Result};
 use crate::spec::Task;
 use crate::state::StateDb;
@@ -47,15 +47,56 @@ fn launched(r: backend::LaunchResult) -> Value {
     })
 }
 
-/// Runs the call `name` with `body` (and the task for launch / exec).
-pub fn run(db: &mut StateDb, name: &str, body: &Value, task: Option<&Task>) -> Result<Value> {
+/// What `download_logs` did: job id -> local directory (`~/sky_logs/...`,
+/// `~` unexpanded as SkyPilot returns it), and the warnings it logs.
+pub struct DownloadedLogs {
+    /// Job id -> directory, in job order.
+    pub paths: Vec<(String, String)>,
+    /// `Log directory ... already exists.` lines.
+    pub warnings: Vec<String>,
+}
+
+/// `sky.download_logs`: copies the jobs' log directories from every node
+/// to `~/sky_logs/<cluster>/<job dir>`.
+pub fn download_logs(db: &mut StateDb, body: &Value) -> Result<DownloadedLogs> {
+    let home = crate::spec::task::expand_user("~");
+    let dir = PathBuf::from(&home).join("sky_logs");
+    let name = cluster(body)?;
+    let mut warnings = Vec::new();
+    let mut existing = |p: &std::path::Path| {
+        let shown = p.display().to_string().replacen(&home, "~", 1);
+        warnings.push(format!(
+            "Log directory {shown} already exists. This may overwrite logs from a previous \
+             cluster with the same name and job ID."
+        ));
+    };
+    let map = backend::download_logs(db, &name, ids(body).as_deref(), &dir, &mut existing)?;
+    let mut out = DownloadedLogs {
+        paths: Vec::new(),
+        warnings,
+    };
+    for (id, path) in map {
+        let shown = path.display().to_string().replacen(&home, "~", 1);
+        out.paths.push((id.to_string(), shown));
+    }
+    Ok(out)
+}
+
+/// Runs the call `name` with `body` (and the task for launch / exec),
+/// reporting progress to `progress`.
+pub fn run(
+    db: &mut StateDb,
+    name: &str,
+    body: &Value,
+    task: Option<&Task>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Value> {
     let user_hash = backend::identity::user_hash();
     let owner = (!b(body, "all_users")).then_some(user_hash.as_str());
     let need_task = || task.ok_or_else(|| Error::value("A task is required."));
-    let mut quiet = |_| {};
-    Ok(match name {
+    Ok(match name.trim_start_matches("sky.") {
         "launch" => {
-            let opts = LaunchOptions {
+            let mut opts = LaunchOptions {
                 cluster_name: s(body, "cluster_name"),
                 retry_until_up: b(body, "retry_until_up"),
                 idle_minutes_to_autostop: body["idle_minutes_to_autostop"].as_i64(),
@@ -67,19 +108,22 @@ pub fn run(db: &mut StateDb, name: &str, body: &Value, task: Option<&Task>) -> R
                 command: Some("sky.launch".into()),
                 quiet_optimizer: b(body, "quiet_optimizer"),
             };
-            launched(backend::launch(db, need_task()?, &opts, &mut quiet)?)
+            // The CLI's `--async` passes its command line (`last_use`).
+            opts.command = s(body, "_command").or(opts.command);
+            launched(backend::launch(db, need_task()?, &opts, progress)?)
         }
         "exec" => {
-            let opts = ExecOptions {
+            let mut opts = ExecOptions {
                 dryrun: b(body, "dryrun"),
                 command: Some("sky.exec".into()),
             };
+            opts.command = s(body, "_command").or(opts.command);
             launched(backend::exec(
                 db,
                 need_task()?,
                 &cluster(body)?,
                 &opts,
-                &mut quiet,
+                progress,
             )?)
         }
         "status" => {
@@ -112,7 +156,7 @@ pub fn run(db: &mut StateDb, name: &str, body: &Value, task: Option<&Task>) -> R
                 b(body, "down"),
                 b(body, "retry_until_up"),
                 b(body, "force"),
-                &mut quiet,
+                progress,
             )?;
             h.to_json()
         }
@@ -143,11 +187,10 @@ pub fn run(db: &mut StateDb, name: &str, body: &Value, task: Option<&Task>) -> R
             owner,
         )?),
         "download_logs" => {
-            let dir = PathBuf::from(crate::spec::task::expand_user("~/sky_logs"));
-            let map = backend::download_logs(db, &cluster(body)?, ids(body).as_deref(), &dir)?;
-            let out: serde_json::Map<String, Value> = map
+            let out: serde_json::Map<String, Value> = download_logs(db, body)?
+                .paths
                 .into_iter()
-                .map(|(k, v)| (k.to_string(), v.display().to_string().into()))
+                .map(|(k, v)| (k, v.into()))
                 .collect();
             Value::Object(out)
         }
@@ -167,7 +210,7 @@ pub fn run(db: &mut StateDb, name: &str, body: &Value, task: Option<&Task>) -> R
                 PathBuf::from(crate::spec::task::expand_user(&f))
             });
             let pools = file::load(&path, &file::host_in_ssh_config)?;
-            let cleanup = name == "ssh_down";
+            let cleanup = name.ends_with("ssh_down");
             let action: up::HostAction<'_> = if cleanup {
                 &up::remove_runtime
             } else {
@@ -178,7 +221,7 @@ pub fn run(db: &mut StateDb, name: &str, body: &Value, task: Option<&Task>) -> R
                 s(body, "infra").as_deref(),
                 cleanup,
                 action,
-                &mut |_| {},
+                &mut |line| progress(Progress::Info(line)),
             )?;
             Value::Null
         }

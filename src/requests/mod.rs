@@ -6,6 +6,7 @@
 //! server later changes the transport, not this shape.
 
 pub mod calls;
+pub mod worker;
 
 use std::time::Duration;
 
@@ -78,6 +79,9 @@ pub struct RequestRecord {
     pub return_value: Option<Value>,
     /// `{"kind": <Python class>, "message"}` (FAILED).
     pub error: Option<Value>,
+    /// The process running it (a worker, or the CLI running it inline);
+    /// `None` for one on a thread of the caller.
+    pub pid: Option<i64>,
 }
 
 fn now() -> f64 {
@@ -104,7 +108,11 @@ const KINDS: [ErrorKind; 12] = [
 ];
 
 fn error_json(e: &Error) -> Value {
-    serde_json::json!({"kind": e.kind.python_name(), "message": e.message})
+    let mut v = serde_json::json!({"kind": e.kind.python_name(), "message": e.message});
+    if !e.failover_history.is_empty() {
+        v["failover_history"] = e.failover_history.iter().map(error_json).collect();
+    }
+    v
 }
 
 fn error_from_json(v: &Value) -> Error {
@@ -113,7 +121,11 @@ fn error_from_json(v: &Value) -> Error {
         .into_iter()
         .find(|k| k.python_name() == kind)
         .unwrap_or(ErrorKind::Runtime);
-    Error::new(kind, v["message"].as_str().unwrap_or_default())
+    let history = v["failover_history"]
+        .as_array()
+        .map(|a| a.iter().map(error_from_json).collect())
+        .unwrap_or_default();
+    Error::new(kind, v["message"].as_str().unwrap_or_default()).with_failover_history(history)
 }
 
 fn set_status(db: &mut StateDb, id: &str, status: RequestStatus, from: &[&str]) -> Result<bool> {
@@ -127,6 +139,18 @@ fn set_status(db: &mut StateDb, id: &str, status: RequestStatus, from: &[&str]) 
         tx.execute(
             &format!("UPDATE requests SET status=?1, finished_at=?2 WHERE request_id=?3 AND status IN ({from})"),
             rusqlite::params![status.as_str(), finished, id],
+        )
+    })
+    .map(|n| n > 0)
+}
+
+/// Claims a PENDING request for the process `pid`; false if it was not
+/// pending any more (cancelled, or claimed by another).
+fn set_running(db: &mut StateDb, id: &str, pid: u32) -> Result<bool> {
+    db.write(|tx| {
+        tx.execute(
+            "UPDATE requests SET status='RUNNING', pid=?1 WHERE request_id=?2 AND status='PENDING'",
+            rusqlite::params![pid, id],
         )
     })
     .map(|n| n > 0)
@@ -153,13 +177,20 @@ fn finish(id: &str, outcome: Result<Value>) -> Result<()> {
     Ok(())
 }
 
-/// Adds a request row with `status`; returns its id.
+/// Adds a request row `sky.<name>` with `status` (run by process `pid`,
+/// if known); returns its id.
 fn journal(
     name: &str,
     cluster_name: Option<&str>,
     body: &Value,
     status: RequestStatus,
+    pid: Option<u32>,
 ) -> Result<String> {
+    let name = if name.starts_with("sky.") {
+        name.to_string()
+    } else {
+        format!("sky.{name}")
+    };
     let id = format!(
         "{}-{}-{}-{}-{}",
         random_hex(8),
@@ -179,7 +210,7 @@ fn journal(
                 body.to_string(),
                 now(),
                 cluster_name,
-                std::process::id(),
+                pid,
                 crate::backend::identity::user_hash(),
                 status.as_str()
             ],
@@ -198,7 +229,14 @@ pub fn run_inline<T>(
     work: impl FnOnce() -> Result<T>,
 ) -> Result<T> {
     // A journal that cannot be written must not stop the command.
-    let id = journal(name, cluster_name, &body, RequestStatus::Running).ok();
+    let id = journal(
+        name,
+        cluster_name,
+        &body,
+        RequestStatus::Running,
+        Some(std::process::id()),
+    )
+    .ok();
     let out = work();
     if let Some(id) = id {
         let outcome = match &out {
@@ -210,14 +248,18 @@ pub fn run_inline<T>(
     out
 }
 
-/// Journals the SDK call `name` (see [`calls::run`]) and runs it on a
-/// new thread; returns the request id.
+/// Journals the SDK call `name` (see [`calls::run`]) and starts it: the
+/// long ones ([`worker::LONG`]) in a worker process, the others on a new
+/// thread; returns the request id.
 pub fn submit_call(name: &str, body: Value, task: Option<crate::spec::Task>) -> Result<String> {
+    if worker::LONG.contains(&name) {
+        return worker::submit_process(name, body, task.as_ref());
+    }
     let cluster = body["cluster_name"].as_str().map(str::to_string);
     let call = name.to_string();
     let args = body.clone();
     submit(name, cluster.as_deref(), body, move |db| {
-        calls::run(db, &call, &args, task.as_ref())
+        calls::run(db, &call, &args, task.as_ref(), &mut |_| {})
     })
 }
 
@@ -228,7 +270,7 @@ pub fn submit(
     body: Value,
     work: impl FnOnce(&mut StateDb) -> Result<Value> + Send + 'static,
 ) -> Result<String> {
-    let id = journal(name, cluster_name, &body, RequestStatus::Pending)?;
+    let id = journal(name, cluster_name, &body, RequestStatus::Pending, None)?;
     let thread_id = id.clone();
     std::thread::spawn(move || {
         let outcome = StateDb::open().and_then(|mut db| {
@@ -261,10 +303,11 @@ fn record(row: &rusqlite::Row<'_>) -> rusqlite::Result<RequestRecord> {
         cluster_name: row.get(5)?,
         return_value: parse(row.get(6)?),
         error: parse(row.get(7)?),
+        pid: row.get(8)?,
     })
 }
 
-const COLUMNS: &str = "request_id, name, status, created_at, finished_at, cluster_name, return_value, CAST(error AS TEXT)";
+const COLUMNS: &str = "request_id, name, status, created_at, finished_at, cluster_name, return_value, CAST(error AS TEXT), pid";
 
 /// The request `id` (a unique prefix also matches, as in SkyPilot).
 pub fn get(id: &str) -> Result<RequestRecord> {
@@ -303,13 +346,29 @@ pub fn wait(id: &str) -> Result<Value> {
             }
             RequestStatus::Cancelled => {
                 return Err(Error::new(
-                    ErrorKind::Runtime,
-                    format!("Request {id} cancelled"),
+                    ErrorKind::RequestCancelled,
+                    format!(
+                        "\x1b[33mCurrent {} request ({}) is cancelled by another process.\x1b[0m",
+                        crate::yaml::py_str_repr(&r.name),
+                        r.request_id
+                    ),
                 ));
+            }
+            RequestStatus::Running if r.pid.is_some_and(|p| !procs_alive(p)) => {
+                // Its process died (kill -9, a crash): it will never finish.
+                let e = Error::new(
+                    ErrorKind::Runtime,
+                    format!("Request {} failed: its process exited.", r.request_id),
+                );
+                finish(&r.request_id, Err(e))?;
             }
             _ => std::thread::sleep(Duration::from_millis(20)),
         }
     }
+}
+
+fn procs_alive(pid: i64) -> bool {
+    i32::try_from(pid).is_ok_and(crate::runner::procs::pid_alive)
 }
 
 /// Requests, newest first: unfinished ones only unless `all`.
@@ -333,29 +392,29 @@ pub fn list(all: bool, limit: Option<usize>) -> Result<Vec<RequestRecord>> {
         .map_err(sql_err)
 }
 
-/// Cancels the given unfinished requests (all of them when `None`);
-/// returns the ids cancelled.
+/// Cancels the given unfinished requests (all of them when `None`) and
+/// stops the processes running them; returns the ids cancelled.
 pub fn cancel(ids: Option<&[String]>) -> Result<Vec<String>> {
-    let targets: Vec<String> = match ids {
-        Some(ids) => ids
-            .iter()
-            .map(|i| get(i).map(|r| r.request_id))
-            .collect::<Result<_>>()?,
-        None => list(false, None)?
-            .into_iter()
-            .map(|r| r.request_id)
-            .collect(),
+    let targets: Vec<RequestRecord> = match ids {
+        // Unknown ids are skipped: nothing to cancel (as SkyPilot's server).
+        Some(ids) => ids.iter().filter_map(|i| get(i).ok()).collect(),
+        None => list(false, None)?,
     };
     let mut db = StateDb::open()?;
     let mut out = Vec::new();
-    for id in targets {
+    for r in targets {
         if set_status(
             &mut db,
-            &id,
+            &r.request_id,
             RequestStatus::Cancelled,
             &["PENDING", "RUNNING"],
         )? {
-            out.push(id);
+            // A worker may have claimed it since it was read.
+            let pid = get(&r.request_id)?.pid.or(r.pid);
+            if let Some(pid) = pid.and_then(|p| i32::try_from(p).ok()) {
+                worker::stop_process(&r.request_id, &r.name, pid);
+            }
+            out.push(r.request_id);
         }
     }
     Ok(out)

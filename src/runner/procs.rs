@@ -248,7 +248,8 @@ mod tests {
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).unwrap();
         let log = dir.join("out.log");
-        let argv: Vec<String> = ["bash", "-c", "echo $$ > pid; sleep 30"]
+        // `exec`, so the pid ends up running `sleep 30` (no bash in between).
+        let argv: Vec<String> = ["bash", "-c", "echo $$ > pid; exec sleep 30"]
             .iter()
             .map(|s| s.to_string())
             .collect();
@@ -271,7 +272,12 @@ mod tests {
             std::thread::sleep(Duration::from_millis(10));
         };
         assert!(pid_alive(pid));
-        assert!(pid_runs(pid, &["30"]) || pid_runs(pid, &["-c"]));
+        // The pid file is written before the exec: under load /proc may
+        // still show bash (or, mid-exec, an empty cmdline) for a moment.
+        while !pid_runs(pid, &["30"]) {
+            assert!(Instant::now() < deadline, "{:?}", cmdline(pid));
+            std::thread::sleep(Duration::from_millis(10));
+        }
         let own = pgid_of(std::process::id() as i32);
         assert!(
             pgid_of(pid).is_some() && pgid_of(pid) != own,

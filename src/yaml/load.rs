@@ -96,12 +96,10 @@ fn syntax_at(msg: &str, span: &Span) -> YamlError {
 
 impl<'a> Builder<'a> {
     fn next(&mut self) -> Result<(Event<'a>, Span), YamlError> {
-        loop {
-            match self.parser.next_event() {
-                None => return Ok((Event::StreamEnd, Span::default())),
-                Some(Err(e)) => return Err(YamlError::Syntax(e.to_string())),
-                Some(Ok(pair)) => return Ok(pair),
-            }
+        match self.parser.next_event() {
+            None => Ok((Event::StreamEnd, Span::default())),
+            Some(Err(e)) => Err(YamlError::Syntax(e.to_string())),
+            Some(Ok(pair)) => Ok(pair),
         }
     }
 

@@ -1,8 +1,10 @@
 """SkyPilot's SDK (``sky.launch``, ``sky.status``, ...) over stix's core.
 
-Each call returns a request id at once; the request runs in-process on a
-background thread and is journaled in ``~/.sky/state.db`` (``sky api
-status`` lists it). ``get`` / ``stream_and_get`` wait for its result,
+Each call returns a request id at once; the request is journaled in
+``~/.sky/state.db`` (``sky api status`` lists it) and runs in a worker
+process of its own (launch, exec, start, stop, down: they outlive the
+caller, log to ``~/.sky/api_server/requests/<id>.log`` and ``api_cancel``
+stops them) or on a background thread (the quick ones). ``get`` / ``stream_and_get`` wait for its result,
 shaped as SkyPilot returns it, or raise its exception.
 """
 import json
@@ -36,7 +38,8 @@ def _submit(name: str, task: Any = None, **body: Any) -> str:
 
 
 def _request_name(request_id: str) -> str:
-    return json.loads(_sky.sdk_api_status(request_ids=[request_id]))[0]['name']
+    name = json.loads(_sky.sdk_api_status(request_ids=[request_id]))[0]['name']
+    return name[len('sky.'):] if name.startswith('sky.') else name
 
 
 def _shape(name: str, value: Any) -> Any:
@@ -86,13 +89,15 @@ def stream_and_get(request_id: Optional[str] = None,
                    follow: bool = True,
                    output_stream: Any = None,
                    relay_rich_status: bool = False) -> Any:
-    """Like ``get`` (requests run in-process, so there is no log to relay)."""
-    del log_path, tail, output_stream, relay_rich_status
+    """Streams the request's log (what its worker process prints), then
+    returns its result as ``get`` does."""
+    del log_path, output_stream, relay_rich_status
     if request_id is None:
         live = api_status()
         if not live:
             raise ValueError('No request to stream.')
         request_id = live[0]['request_id']
+    _sky.sdk_stream_log(request_id, tail, follow)
     if not follow:
         return None
     return get(request_id)
