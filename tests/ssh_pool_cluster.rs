@@ -486,6 +486,10 @@ fn host_lost_mid_job_fails_the_job_and_nothing_hangs() {
         "took {:?}",
         t0.elapsed()
     );
+    // Why: the lost host, as the cluster's last event.
+    let verbose = sky.ok(&["status", "-v"]);
+    let why = format!("Host {} is unreachable", th.hosts[1].ip);
+    assert!(verbose.contains(&why), "{verbose}");
     // Down finishes: the lost host is named, --purge forgets it.
     let t1 = Instant::now();
     let down = sky.run(&["down", "-y", "sp-lost"]);
