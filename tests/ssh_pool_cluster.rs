@@ -431,6 +431,7 @@ impl Drop for Teardown {
             .args([script, "down"])
             .arg(&self.0)
             .status();
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
