@@ -101,10 +101,13 @@ pub fn agent_command_for(runner: &RunnerSpec) -> Vec<String> {
     kind.remote_argv()
 }
 
+/// A file as the hash cache knows it: path, size, mtime (ns).
+type FileKey = (PathBuf, u64, i64);
+
 /// A short content hash of `path` (FNV-1a over 8-byte words), cached per
 /// path, size and mtime so a multi-node deploy reads the file once.
 pub fn content_hash(path: &Path) -> Result<String> {
-    static CACHE: OnceLock<Mutex<HashMap<(PathBuf, u64, i64), String>>> = OnceLock::new();
+    static CACHE: OnceLock<Mutex<HashMap<FileKey, String>>> = OnceLock::new();
     let os = |e: std::io::Error| Error::new(ErrorKind::Os, format!("{}: {e}", path.display()));
     let meta = std::fs::metadata(path).map_err(os)?;
     let mtime = std::os::unix::fs::MetadataExt::mtime_nsec(&meta)

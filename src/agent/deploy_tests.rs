@@ -77,9 +77,21 @@ fn uploads_once_links_and_upgrades() {
     ensure_artifact(&node, &art).unwrap();
     assert_eq!(node.uploads.load(Ordering::SeqCst), 1);
 
-    // A newer client: a new version, the link moves, the old one goes.
+    // A daemon of the deployed version runs (its argv names ~/.sky/stix/).
+    let mut daemon = std::process::Command::new("bash")
+        .args(["-c", "exec -a \"$0\"/.sky/stix/stix sleep 60"])
+        .arg(&home)
+        .spawn()
+        .unwrap();
+    std::fs::write(home.join(".sky/agent.pid"), daemon.id().to_string()).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(100));
+
+    // A newer client: a new version, the link moves, the old daemon is
+    // stopped (the next `start` runs the new code), the old files go.
     write_exe(&bin, "#!/bin/sh\necho \"v2 $*\"\n");
     ensure_artifact(&node, &art).unwrap();
+    let status = daemon.wait().unwrap();
+    assert!(!status.success(), "the old daemon was stopped: {status:?}");
     assert_eq!(node.uploads.load(Ordering::SeqCst), 2);
     assert_eq!(node.run(&req, None).unwrap().stdout, "v2 _agent ping\n");
     assert!(!home.join(".sky/stix").join(&ver1).exists());
