@@ -268,7 +268,7 @@ fn bad_pool_file_unreachable_host_and_wrong_key_name_the_host() {
     let db_path = sky.home.join("sdk-state.db");
     let mut db = stix::state::StateDb::open_at(&db_path).unwrap();
     let body = serde_json::json!({"file": "/nonexistent/pools.yaml", "infra": null});
-    let e = stix::requests::calls::run(&mut db, "ssh_up", &body, None).unwrap_err();
+    let e = stix::requests::calls::run(&mut db, "ssh_up", &body, None, &mut |_| {}).unwrap_err();
     assert_eq!(
         e.message,
         "SSH Node Pools file not found: /nonexistent/pools.yaml"
@@ -431,6 +431,7 @@ impl Drop for Teardown {
             .args([script, "down"])
             .arg(&self.0)
             .status();
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
@@ -486,6 +487,10 @@ fn host_lost_mid_job_fails_the_job_and_nothing_hangs() {
         "took {:?}",
         t0.elapsed()
     );
+    // Why: the lost host, as the cluster's last event.
+    let verbose = sky.ok(&["status", "-v"]);
+    let why = format!("Host {} is unreachable", th.hosts[1].ip);
+    assert!(verbose.contains(&why), "{verbose}");
     // Down finishes: the lost host is named, --purge forgets it.
     let t1 = Instant::now();
     let down = sky.run(&["down", "-y", "sp-lost"]);

@@ -73,6 +73,12 @@ pub fn refresh_cluster(
     }
     let statuses =
         p.query_instances(&handle.cluster_name_on_cloud, &handle.provider_config, true)?;
+    // What the infra says about unhealthy nodes (a lost SSH host) becomes
+    // the cluster's last event (`sky status -v`'s LAST_EVENT).
+    let reasons: Vec<String> = statuses.values().filter_map(|(_, r)| r.clone()).collect();
+    if !reasons.is_empty() {
+        record_last_event(state, &record, &reasons.join("; "))?;
+    }
     let live: Vec<InstanceStatus> = statuses.values().filter_map(|(s, _)| *s).collect();
     if live.is_empty() {
         state.remove_cluster(name, true)?;
@@ -99,6 +105,28 @@ pub fn refresh_cluster(
         state.set_cluster_status(name, new_status)?;
     }
     state.get_cluster(name)
+}
+
+/// Stores `event` as the cluster's last event (in its metadata).
+fn record_last_event(state: &mut StateDb, record: &ClusterRecord, event: &str) -> Result<()> {
+    let mut meta = match &record.metadata {
+        serde_json::Value::Object(m) => m.clone(),
+        _ => serde_json::Map::new(),
+    };
+    meta.insert("last_event".into(), event.into());
+    let text = serde_json::Value::Object(meta).to_string();
+    state.write(|tx| {
+        tx.execute(
+            "UPDATE clusters SET metadata = ?1 WHERE name = ?2",
+            rusqlite::params![text, record.name],
+        )
+        .map(|_| ())
+    })
+}
+
+/// The cluster's last event, if one was recorded.
+pub fn last_event(record: &ClusterRecord) -> Option<&str> {
+    record.metadata.get("last_event").and_then(|v| v.as_str())
 }
 
 /// `check_cluster_available`: the handle of an UP (or AUTOSTOPPING)

@@ -15,8 +15,8 @@ pub mod launchable;
 pub mod lifecycle;
 pub mod plan;
 pub mod provisioning;
-pub mod status_view;
 pub mod ssh_config;
+pub mod status_view;
 pub mod sync;
 
 use std::fs::File;

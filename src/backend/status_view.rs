@@ -141,7 +141,7 @@ pub fn status_response(r: &ClusterRecord, user_name: &str) -> Value {
         "last_creation_yaml": r.last_creation_yaml,
         "last_creation_command": r.last_creation_command,
         "is_managed": r.is_managed,
-        "last_event": Value::Null,
+        "last_event": super::lifecycle::last_event(r).map_or(Value::Null, Value::from),
         "init_kind": Value::Null,
         "init_status_reason": Value::Null,
         "resources_str": opt(simple),

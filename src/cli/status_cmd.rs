@@ -155,7 +155,8 @@ fn status_row(r: &ClusterRecord, args: &StatusArgs, user: &str, now: f64) -> Vec
     if args.verbose {
         row.push(status_view::head_ip(r).unwrap_or_else(|| "-".into()));
         row.push(r.last_use.clone().unwrap_or_else(|| "-".into()));
-        row.push("No recorded events.".into());
+        let event = crate::backend::lifecycle::last_event(r).unwrap_or("No recorded events.");
+        row.push(event.to_string());
     }
     row
 }

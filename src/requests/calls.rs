@@ -210,7 +210,7 @@ pub fn run(
                 PathBuf::from(crate::spec::task::expand_user(&f))
             });
             let pools = file::load(&path, &file::host_in_ssh_config)?;
-            let cleanup = name == "ssh_down";
+            let cleanup = name.ends_with("ssh_down");
             let action: up::HostAction<'_> = if cleanup {
                 &up::remove_runtime
             } else {
@@ -221,7 +221,7 @@ pub fn run(
                 s(body, "infra").as_deref(),
                 cleanup,
                 action,
-                &mut |_| {},
+                &mut |line| progress(Progress::Info(line)),
             )?;
             Value::Null
         }
