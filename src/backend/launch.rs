@@ -138,12 +138,12 @@ fn execute(
 }
 
 fn check_storage(task: &Task) -> Result<()> {
-    if task.storage_mounts.is_empty() {
+    let Some((dst, spec)) = task.storage_mounts.first() else {
         return Ok(());
-    }
+    };
     Err(Error::new(
         ErrorKind::NotSupported,
-        "Storage mounts (buckets) are not supported on the local infra yet.",
+        crate::backend::sync::bucket_mount_message(dst, spec),
     ))
 }
 

@@ -7,6 +7,7 @@
 //! point is finished by running it again. Progress goes to a callback;
 //! nothing here prints.
 
+pub mod git_workdir;
 pub mod identity;
 pub mod jobs;
 pub mod launch;

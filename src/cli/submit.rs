@@ -20,8 +20,10 @@ const RESET_BOLD: &str = "\x1b[0m";
 const INDENT: &str = "\x1b[2m├── \x1b[0m";
 const INDENT_LAST: &str = "\x1b[2m└── \x1b[0m";
 
-/// `ux_utils.command_hint_messages(CLUSTER_JOB, ...)`.
-pub fn cluster_job_hint(job_id: Option<i64>, cluster: &str) -> String {
+/// `ux_utils.command_hint_messages(CLUSTER_JOB, ...)`; the `ssh <cluster>`
+/// line only where that works (`ssh_login`: not for local clusters, which
+/// have no SSH host).
+pub fn cluster_job_hint(job_id: Option<i64>, cluster: &str, ssh_login: bool) -> String {
     let mut s = String::from("\n📋 Useful Commands");
     if let Some(id) = job_id {
         s.push_str(&format!(
@@ -30,9 +32,14 @@ pub fn cluster_job_hint(job_id: Option<i64>, cluster: &str) -> String {
              \n{INDENT_LAST}To view job queue:\t\t{BOLD}sky queue {cluster}{RESET_BOLD}"
         ));
     }
+    s.push_str(&format!("\nCluster name: {cluster}"));
+    if ssh_login {
+        s.push_str(&format!(
+            "\n{INDENT}To log into the head VM:\t{BOLD}ssh {cluster}{RESET_BOLD}"
+        ));
+    }
     s.push_str(&format!(
-        "\nCluster name: {cluster}\n{INDENT}To log into the head VM:\t{BOLD}ssh {cluster}{RESET_BOLD}\
-         \n{INDENT}To submit a job:\t\t{BOLD}sky exec {cluster} yaml_file{RESET_BOLD}\
+        "\n{INDENT}To submit a job:\t\t{BOLD}sky exec {cluster} yaml_file{RESET_BOLD}\
          \n{INDENT}To stop the cluster:\t{BOLD}sky stop {cluster}{RESET_BOLD}\
          \n{INDENT_LAST}To teardown the cluster:\t{BOLD}sky down {cluster}{RESET_BOLD}"
     ));
@@ -153,12 +160,20 @@ fn launch(
     if args.dryrun || res.handle.is_none() {
         return Ok(0);
     }
+    // Local nodes are sandboxes on this machine: no SSH host to log into.
+    let ssh_login = res
+        .handle
+        .as_ref()
+        .is_some_and(|h| h.provider_name != "local");
     let mut code = 0;
     if !cmd.detach_run && res.job_id.is_some() {
         code = stream_logs(&mut state, &name, res.job_id, true, 0)?;
     }
     console.echo(
-        &[(&cluster_job_hint(res.job_id, &name), Style::Plain)],
+        &[(
+            &cluster_job_hint(res.job_id, &name, ssh_login),
+            Style::Plain,
+        )],
         true,
     );
     Ok(code)
@@ -226,9 +241,11 @@ mod tests {
 
     #[test]
     fn hint_lists_job_commands_only_with_a_job() {
-        let with = cluster_job_hint(Some(3), "c");
+        let with = cluster_job_hint(Some(3), "c", true);
         assert!(with.contains("\nJob ID: 3\n") && with.contains("sky cancel c 3"));
-        let without = cluster_job_hint(None, "c");
+        assert!(with.contains("To log into the head VM:\t\x1b[1mssh c\x1b[0m"));
+        let without = cluster_job_hint(None, "c", false);
         assert!(!without.contains("Job ID") && without.contains("sky down c"));
+        assert!(!without.contains("ssh c"));
     }
 }
