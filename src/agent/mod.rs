@@ -13,6 +13,7 @@ pub mod client;
 pub mod daemon;
 pub mod db;
 pub mod driver;
+pub mod hooks;
 pub mod jobs;
 pub mod logs;
 pub mod node_run;

@@ -275,6 +275,7 @@ pub fn launch(
         progress(Progress::Stage(Stage::PreExec));
         set_autostop_on(state, &handle, idle, wait_for, down)?;
     }
+    super::lifecycle::store_hooks(&handle, task);
     let job_id = execute(&handle, task, &candidate, setup, progress)?;
     Ok(LaunchResult {
         cluster_name: name,
