@@ -199,8 +199,11 @@ fn cluster_lifecycle_through_the_cli() {
         })
         .collect();
     let has = |n: &str, s: &str| rows.iter().any(|(a, b)| a == n && b == s);
-    assert!(has("launch", "SUCCEEDED") && has("exec", "FAILED"), "{out}");
-    for n in ["stop", "start", "down", "cancel"] {
+    assert!(
+        has("sky.launch", "SUCCEEDED") && has("sky.exec", "FAILED"),
+        "{out}"
+    );
+    for n in ["sky.stop", "sky.start", "sky.down", "sky.cancel"] {
         assert!(has(n, "SUCCEEDED"), "{n}: {out}");
     }
 
