@@ -122,6 +122,9 @@ pub struct Error {
     pub kind: ErrorKind,
     /// The message, worded as SkyPilot words it.
     pub message: String,
+    /// `ResourcesUnavailableError.failover_history`: what each failed
+    /// provisioning attempt raised, in order (empty for other errors).
+    pub failover_history: Vec<Error>,
 }
 
 /// Shorthand for results in this crate.
@@ -133,6 +136,7 @@ impl Error {
         Error {
             kind,
             message: message.into(),
+            failover_history: Vec::new(),
         }
     }
     /// A `ValueError`.
@@ -150,6 +154,11 @@ impl Error {
     /// A `TypeError`.
     pub fn type_error(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Type, message)
+    }
+    /// The error with its failover history.
+    pub fn with_failover_history(mut self, history: Vec<Error>) -> Self {
+        self.failover_history = history;
+        self
     }
     /// Prefixes the message with where the input came from (a file name).
     pub fn in_file(mut self, path: &str) -> Self {

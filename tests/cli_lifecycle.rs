@@ -100,6 +100,13 @@ fn cluster_lifecycle_through_the_cli() {
         out.contains("Launching a new cluster 'c2'. Proceed? [Y/n]: "),
         "{out}"
     );
+    // The optimizer's plan comes before the prompt, as `sdk._launch` shows it.
+    let plan = out.find("Considered resources (2 nodes):").expect(&out);
+    assert!(
+        plan < out.find("Launching a new cluster").unwrap_or(0),
+        "{out}"
+    );
+    assert!(out.contains(" Local (local)   2CPU--2GB "), "{out}");
     assert_eq!(err, "Aborted!\n");
     assert_eq!(h.status_line("c2"), "");
 
@@ -203,8 +210,8 @@ fn cluster_lifecycle_through_the_cli() {
         has("sky.launch", "SUCCEEDED") && has("sky.exec", "FAILED"),
         "{out}"
     );
-    for n in ["sky.stop", "sky.start", "sky.down", "sky.cancel"] {
-        assert!(has(n, "SUCCEEDED"), "{n}: {out}");
+    for n in ["stop", "start", "down", "cancel"] {
+        assert!(has(&format!("sky.{n}"), "SUCCEEDED"), "{n}: {out}");
     }
 
     let (code, out, _) = h.sky(&["cost-report"]);

@@ -33,6 +33,19 @@ fn requests_are_journaled_and_waited_for() {
     assert_eq!(e.kind, ErrorKind::ClusterDoesNotExist);
     assert_eq!(e.message, "Cluster 'c' does not exist.");
 
+    // A failed launch keeps its failover history through the journal.
+    let history = vec![Error::new(ErrorKind::ResourcesUnavailable, "zone a")];
+    let h = history.clone();
+    let failed = requests::submit("sky.launch", Some("c"), serde_json::json!({}), move |_| {
+        Err(Error::new(ErrorKind::ResourcesUnavailable, "all failed").with_failover_history(h))
+    })
+    .unwrap();
+    let e = requests::wait(&failed).unwrap_err();
+    assert_eq!(
+        (e.message.as_str(), e.failover_history),
+        ("all failed", history)
+    );
+
     let (tx, rx) = std::sync::mpsc::channel::<()>();
     let slow = requests::submit("sky.launch", Some("c"), serde_json::json!({}), move |_| {
         let _ = rx.recv();
@@ -43,13 +56,14 @@ fn requests_are_journaled_and_waited_for() {
     assert_eq!(live.len(), 1);
     assert_eq!(live[0].request_id, slow);
     assert_eq!(requests::cancel(None).unwrap(), vec![slow.clone()]);
-    tx.send(()).unwrap();
+    // The worker may never have started it (cancelled while PENDING).
+    let _ = tx.send(());
     assert!(requests::wait(&slow).is_err());
     std::thread::sleep(std::time::Duration::from_millis(100));
     assert_eq!(
         requests::get(&slow).unwrap().status,
         RequestStatus::Cancelled
     );
-    assert_eq!(requests::list(true, None).unwrap().len(), 3);
+    assert_eq!(requests::list(true, None).unwrap().len(), 4);
     assert!(requests::get("zzzz").is_err());
 }

@@ -45,16 +45,29 @@ class Optimizer:
             minimize: common.OptimizeTarget = common.OptimizeTarget.COST,
             blocked_resources=None,
             quiet: bool = False) -> 'dag_lib.Dag':
-        """Job groups: each task is optimized on its own (stix does not yet
-        pick one common infra for the whole group)."""
-        from sky import dag as dag_lib  # pylint: disable=import-outside-toplevel
+        """Places every job of a job group on one common infra (cloud and
+        region) when one exists, as SkyPilot does; other dags are
+        optimized as usual."""
         if not dag.is_job_group():
             return Optimizer.optimize(dag, minimize, blocked_resources, quiet)
-        for task in dag.tasks:
-            single = dag_lib.Dag()
-            single.add(task)
-            single.name = task.name
-            Optimizer.optimize(single, minimize, blocked_resources, quiet)
+        tasks = list(dag.tasks)
+        estimators = [getattr(t, 'time_estimator_func', None) for t in tasks]
+        inter_connection, pinned = _sky.optimize_job_group(
+            tasks, str(dag.name), dag.inter_connection,
+            minimize == common.OptimizeTarget.TIME,
+            list(blocked_resources or []), quiet, estimators)
+        dag.inter_connection = inter_connection
+        if pinned is not None:
+            # Keeps the placement through YAML to the jobs controller.
+            for task in tasks:
+                best = task.best_resources
+                override = {}
+                if best.cloud is not None:
+                    override['cloud'] = best.cloud
+                if best.region is not None:
+                    override['region'] = best.region
+                if override:
+                    task.set_resources_override(override)
         return dag
 
 

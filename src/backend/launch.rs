@@ -3,16 +3,19 @@
 //! SETUP -> PRE_EXEC -> EXEC, with setup run inside the job on every node
 //! (SkyPilot's detached setup) and `exec` limited to SYNC_WORKDIR + EXEC.
 
+use super::failover::{Blocklist, Failover, error_message, wait_before_retry};
 use super::identity::{
     check_cluster_name, generate_cluster_name, run_timestamp, user_hash, user_name,
 };
-use super::launchable::{choose_local, demand_of, fit_cluster, resources_str};
+use super::launchable::{demand_of, fit_cluster, requested_for, resources_str};
 use super::lifecycle::check_cluster_available;
+use super::plan::{Planner, log_lines};
 use super::provisioning::{self, RecordInfo, provision};
 use super::{ClusterHandle, ClusterLock, Progress, ProgressSink, Stage, sync};
 use crate::agent::autostop::WaitFor;
 use crate::agent::script::{JobSubmission, ansi};
 use crate::error::{Error, ErrorKind, Result};
+use crate::provision;
 use crate::spec::{Resources, Task};
 use crate::state::{ClusterStatus, StateDb};
 use crate::yaml::Value;
@@ -38,6 +41,9 @@ pub struct LaunchOptions {
     pub fast: bool,
     /// The command line, recorded as the cluster's last use.
     pub command: Option<String>,
+    /// Optimize without printing the plan (the CLI printed it before its
+    /// prompt: SkyPilot's `_quiet_optimizer`).
+    pub quiet_optimizer: bool,
 }
 
 /// Options of `sky exec`.
@@ -215,33 +221,6 @@ pub fn launch(
         idle = Some(1);
     }
     let status = record.as_ref().map(|r| r.status);
-    let (handle, candidate) = match existing {
-        Some(h) if !h.nodes.is_empty() || status != Some(ClusterStatus::Init) => {
-            let candidate = fit_cluster(task, &h)?;
-            (h, candidate)
-        }
-        _ => {
-            let (launched, candidate) = choose_local(task)?;
-            let num_nodes = task.num_nodes.max(1) as u32;
-            let mut h = provisioning::new_handle(&name, launched, num_nodes);
-            if let Some(old) = &record {
-                // A launch that died early: keep what it already recorded.
-                if let Ok(old) = ClusterHandle::from_json(&old.handle) {
-                    h.provider_config = old.provider_config;
-                }
-            }
-            (h, candidate)
-        }
-    };
-    if opts.dryrun {
-        return Ok(LaunchResult {
-            cluster_name: name,
-            job_id: None,
-            handle: (status.is_some()).then_some(handle),
-        });
-    }
-    progress(Progress::Stage(Stage::Provision));
-    let up_already = status == Some(ClusterStatus::Up);
     let info = RecordInfo {
         requested_resources: serde_json::Value::Null,
         command: opts.command.clone(),
@@ -250,13 +229,59 @@ pub fn launch(
         ))),
         is_launch: true,
     };
-    let handle = if up_already {
-        // Reuse: make sure the runtime runs (it restarts a killed agent).
-        provisioning::setup_runtime(&handle, false)?;
-        state.update_last_use(&name, opts.command.as_deref().unwrap_or("sky launch"))?;
-        handle
-    } else {
-        provision(state, handle, &info, status, opts.retry_until_up, progress)?
+    let up_already = status == Some(ClusterStatus::Up);
+    let (handle, candidate) = match existing {
+        // An existing cluster keeps its resources: no optimization.
+        Some(h) if !h.nodes.is_empty() || status != Some(ClusterStatus::Init) => {
+            let candidate = fit_cluster(task, &h)?;
+            if opts.dryrun {
+                progress(Progress::Info(format!(
+                    "Dryrun complete. Would have run:\n{}",
+                    task.repr()
+                )));
+                return Ok(LaunchResult {
+                    cluster_name: name,
+                    job_id: None,
+                    handle: Some(h),
+                });
+            }
+            progress(Progress::Stage(Stage::Provision));
+            let handle = if up_already {
+                // Reuse: make sure the runtime runs (it restarts a killed agent).
+                provisioning::setup_runtime(&h, false)?;
+                state.update_last_use(&name, opts.command.as_deref().unwrap_or("sky launch"))?;
+                h
+            } else {
+                provision(state, h, &info, status, opts.retry_until_up, progress)?
+            };
+            (handle, candidate)
+        }
+        leftover => {
+            let planner = Planner::for_task(task)?;
+            let mut planned = task.clone();
+            let best = optimize(&planner, &mut planned, opts.quiet_optimizer, progress)?;
+            if opts.dryrun {
+                progress(Progress::Info("Dryrun finished.".into()));
+                return Ok(LaunchResult {
+                    cluster_name: name,
+                    job_id: None,
+                    handle: leftover,
+                });
+            }
+            if let Some(old) = leftover {
+                // A launch that died before its nodes came up: remove what
+                // it may have left before trying anew.
+                if let Some(p) = provision::get(&old.provider_name)
+                    && !old.provider_config.is_null()
+                {
+                    p.terminate_instances(&old.cluster_name_on_cloud, &old.provider_config, false)?;
+                }
+            }
+            progress(Progress::Stage(Stage::Provision));
+            let handle = launch_new(state, &planner, planned, best, &name, &info, opts, progress)?;
+            let candidate = requested_for(task, &handle.launched_resources);
+            (handle, candidate)
+        }
     };
     if let Some(workdir) = &task.workdir {
         progress(Progress::Stage(Stage::SyncWorkdir));
@@ -282,6 +307,68 @@ pub fn launch(
         job_id,
         handle: Some(handle),
     })
+}
+
+/// OPTIMIZE: the optimizer's choice for `task` (validated in place), its
+/// plan logged unless `quiet`.
+fn optimize(
+    planner: &Planner,
+    task: &mut Task,
+    quiet: bool,
+    progress: ProgressSink<'_>,
+) -> Result<Resources> {
+    let mut log = Vec::new();
+    let plan = planner.optimize(task, &[], quiet, &mut log);
+    for line in log_lines(&log) {
+        progress(Progress::Info(line));
+    }
+    plan?
+        .best
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::assertion("The optimizer chose nothing."))
+}
+
+/// PROVISION of a new cluster: failover over the optimizer's candidates;
+/// `--retry-until-up` starts a new round after SkyPilot's gap.
+#[allow(clippy::too_many_arguments)]
+fn launch_new(
+    state: &mut StateDb,
+    planner: &Planner,
+    task: Task,
+    mut best: Resources,
+    name: &str,
+    info: &RecordInfo,
+    opts: &LaunchOptions,
+    progress: ProgressSink<'_>,
+) -> Result<ClusterHandle> {
+    let mut fo = Failover {
+        planner,
+        num_nodes: task.num_nodes.max(1) as u32,
+        task,
+        cluster_name: name.to_string(),
+        info: info.clone(),
+        blocked: Blocklist::default(),
+        history: Vec::new(),
+    };
+    loop {
+        let e = match fo.run(state, best.clone(), progress) {
+            Ok((handle, _)) => return Ok(handle),
+            Err(e) if e.kind == ErrorKind::ResourcesUnavailable => e,
+            Err(e) => return Err(e),
+        };
+        let err = fo.final_error(state, e, opts.retry_until_up);
+        if !opts.retry_until_up {
+            progress(Progress::Info(error_message(
+                "Failed to provision resources.",
+                name,
+            )));
+            return Err(err);
+        }
+        wait_before_retry(&err, name, progress);
+        fo.blocked = Blocklist::default();
+        best = optimize(planner, &mut fo.task, opts.quiet_optimizer, progress)?;
+    }
 }
 
 /// Sets autostop on the head and in the record.

@@ -1,17 +1,13 @@
-//! Choosing what to launch, until the optimizer (issue 3) takes over: the
-//! only infra here is `local`, whose one "instance" is this machine. The
-//! first candidate of the task's resources that this machine satisfies
-//! wins. Also SkyPilot's per-job demand (`get_task_demands_dict`) and the
-//! queue's resources string (`get_task_resources_str`).
+//! Matching a task to what a cluster was launched with
+//! (`check_resources_fit_cluster`, `less_demanding_than`), SkyPilot's
+//! per-job demand (`get_task_demands_dict`) and the queue's resources
+//! string (`get_task_resources_str`). What to launch is the optimizer's
+//! choice (`plan.rs`, `failover.rs`).
 
 use super::LaunchedResources;
 use crate::agent::script::Demand;
 use crate::error::{Error, ErrorKind, Result};
-use crate::provision::{NodeResources, local, local_resources};
 use crate::spec::{Resources, Task};
-
-/// The instance type the local infra reports.
-pub const LOCAL_INSTANCE_TYPE: &str = "local";
 
 /// The accelerator `(name, count)` a candidate asks for, if any.
 pub fn accelerator_of(r: &Resources) -> Option<(String, f64)> {
@@ -29,119 +25,68 @@ fn leading_number(s: &str) -> Option<f64> {
     s.trim().trim_end_matches('+').trim().parse().ok()
 }
 
-/// Why this machine cannot serve `r`, if it cannot.
-fn local_misfit(r: &Resources, node: &NodeResources) -> Option<String> {
-    if let Some(cloud) = &r.cloud
-        && cloud.name() != local::PROVIDER
+/// Whether `r` asks for no more than `lr` offers (`less_demanding_than`):
+/// the same cloud, region, zone, instance type and spot where `r` names
+/// them, and no more CPUs, memory or accelerators.
+pub fn fits(r: &Resources, lr: &LaunchedResources) -> bool {
+    let same = |want: Option<&str>, have: Option<&str>| want.is_none_or(|w| Some(w) == have);
+    if r.cloud.is_some_and(|c| c.name() != lr.cloud)
+        || !same(r.region.as_deref(), lr.region.as_deref())
+        || !same(r.zone.as_deref(), lr.zone.as_deref())
+        || !same(r.instance_type.as_deref(), lr.instance_type.as_deref())
+        || (r.use_spot_specified && r.use_spot != lr.use_spot)
     {
-        return Some(format!("{} is not available here", cloud.display()));
+        return false;
     }
-    if let Some(region) = r.region.as_deref().filter(|r| *r != local::REGION) {
-        return Some(format!(
-            "region {region:?} does not exist on the local infra"
-        ));
-    }
-    if let Some(it) = r
-        .instance_type
+    let cpus = lr.cpus.unwrap_or(f64::MAX);
+    if r.cpus
         .as_deref()
-        .filter(|t| *t != LOCAL_INSTANCE_TYPE)
+        .and_then(leading_number)
+        .is_some_and(|want| want > cpus)
     {
-        return Some(format!(
-            "instance type {it:?} does not exist on the local infra"
-        ));
-    }
-    if r.use_spot {
-        return Some("spot instances do not exist on the local infra".into());
-    }
-    if let Some(want) = r.cpus.as_deref().and_then(leading_number)
-        && want > node.cpus
-    {
-        return Some(format!(
-            "{want} CPUs requested, this machine has {}",
-            node.cpus
-        ));
+        return false;
     }
     if let Some(mem) = r.memory.as_deref() {
         let want = match mem.trim().strip_suffix('x') {
-            Some(ratio) => ratio.parse::<f64>().ok().map(|x| x * node.cpus),
+            Some(ratio) => ratio.parse::<f64>().ok().map(|x| x * cpus),
             None => leading_number(mem),
         };
-        if want.is_some_and(|w| w > node.memory_gb) {
-            return Some(format!(
-                "{mem} GB of memory requested, this machine has {}",
-                node.memory_gb
-            ));
+        if want.is_some_and(|w| w > lr.memory_gb.unwrap_or(f64::MAX)) {
+            return false;
         }
     }
-    if let Some((name, count)) = accelerator_of(r) {
-        let have = node.accelerator.as_deref().unwrap_or("");
-        if !name.eq_ignore_ascii_case(have) || count > node.accelerator_count as f64 {
-            let offer = match &node.accelerator {
-                Some(a) => format!("{a}:{}", node.accelerator_count),
-                None => "no accelerators".into(),
-            };
-            return Some(format!(
-                "{name}:{count} requested, this machine has {offer}"
-            ));
-        }
+    match (accelerator_of(r), &lr.accelerators) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some((name, count)), Some((have, n))) => name.eq_ignore_ascii_case(have) && count <= *n,
     }
-    None
 }
 
-/// Picks the local launchable for `task` (the first satisfiable candidate)
-/// and returns it with that candidate.
-pub fn choose_local(task: &Task) -> Result<(LaunchedResources, Resources)> {
-    let node = local_resources::detect();
-    let mut reasons = Vec::new();
-    for r in task.resources.items() {
-        match local_misfit(r, &node) {
-            None => {
-                let launched = LaunchedResources {
-                    cloud: local::PROVIDER.into(),
-                    region: Some(local::REGION.into()),
-                    zone: None,
-                    instance_type: Some(LOCAL_INSTANCE_TYPE.into()),
-                    cpus: Some(node.cpus),
-                    memory_gb: Some(node.memory_gb),
-                    accelerators: node
-                        .accelerator
-                        .clone()
-                        .map(|a| (a, node.accelerator_count as f64)),
-                    use_spot: false,
-                    ports: r.ports.clone().unwrap_or_default(),
-                };
-                return Ok((launched, r.clone()));
-            }
-            Some(why) => reasons.push(why),
-        }
+/// The requested resources of `task` that the launchable `best` serves:
+/// the first one it fits (by cloud, place, instance type, spot and
+/// accelerator name), else the first.
+pub fn requested_for(task: &Task, best: &LaunchedResources) -> Resources {
+    let items = task.resources.items();
+    let mut loose = best.clone();
+    (loose.cpus, loose.memory_gb) = (None, None);
+    if let Some((_, n)) = &mut loose.accelerators {
+        // A fractional request fits the whole accelerator it lands on.
+        *n = f64::MAX;
     }
-    let name = task.name.as_deref().unwrap_or("<unnamed>");
-    Err(Error::new(
-        ErrorKind::ResourcesUnavailable,
-        format!(
-            "No launchable resource found for task {name}. To fix: relax its resource \
-             requirements.\nOnly the local infra is available until the optimizer lands: {}.",
-            reasons.join("; ")
-        ),
-    ))
+    items
+        .iter()
+        .find(|r| fits(r, &loose))
+        .or_else(|| items.first())
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// The candidate a job on an existing cluster runs with: the first one
 /// the cluster's launched resources satisfy (`check_resources_fit_cluster`).
 pub fn fit_cluster(task: &Task, cluster: &super::ClusterHandle) -> Result<Resources> {
     let lr = &cluster.launched_resources;
-    let node = NodeResources {
-        cpus: lr.cpus.unwrap_or(f64::MAX),
-        memory_gb: lr.memory_gb.unwrap_or(f64::MAX),
-        accelerator: lr.accelerators.as_ref().map(|(a, _)| a.clone()),
-        accelerator_count: lr.accelerators.as_ref().map_or(0, |(_, n)| *n as u32),
-    };
-    let fits = task
-        .resources
-        .items()
-        .iter()
-        .find(|r| local_misfit(r, &node).is_none());
-    match fits {
+    let fitting = task.resources.items().iter().find(|r| fits(r, lr));
+    match fitting {
         Some(r) if task.num_nodes as u32 <= cluster.launched_nodes => Ok(r.clone()),
         _ => {
             let requested: Vec<String> = task

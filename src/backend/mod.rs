@@ -7,12 +7,14 @@
 //! point is finished by running it again. Progress goes to a callback;
 //! nothing here prints.
 
+pub mod failover;
 pub mod git_workdir;
 pub mod identity;
 pub mod jobs;
 pub mod launch;
 pub mod launchable;
 pub mod lifecycle;
+pub mod plan;
 pub mod provisioning;
 pub mod status_view;
 pub mod sync;

@@ -74,6 +74,7 @@ pub fn bootstrap(handle: &mut ClusterHandle, resume: bool) -> Result<ProvisionCo
             provider_config: handle.provider_config.clone(),
             count: handle.launched_nodes,
             resume_stopped_nodes: resume,
+            zone: handle.launched_resources.zone.clone(),
         },
     )?;
     handle.provider_config = config.provider_config.clone();
@@ -93,14 +94,34 @@ pub fn new_handle(name: &str, launched: LaunchedResources, num_nodes: u32) -> Cl
     }
 }
 
-/// Provisions (or resumes) `handle`'s nodes and starts the runtime; the
-/// record goes INIT -> UP. `prev` is the record's status before.
+/// Provisions (or resumes) `handle`'s nodes where its launched resources
+/// say and starts the runtime; the record goes INIT -> UP. `prev` is the
+/// record's status before. With `retry_until_up`, capacity errors are
+/// retried in the same place (an existing cluster never fails over).
 pub fn provision(
+    state: &mut StateDb,
+    handle: ClusterHandle,
+    info: &RecordInfo,
+    prev: Option<ClusterStatus>,
+    retry_until_up: bool,
+    progress: ProgressSink<'_>,
+) -> Result<ClusterHandle> {
+    loop {
+        match provision_once(state, handle.clone(), info, prev, progress) {
+            Err(e) if retry_until_up && e.kind == ErrorKind::ResourcesUnavailable => {
+                super::failover::wait_before_retry(&e, &handle.cluster_name, progress);
+            }
+            other => return other,
+        }
+    }
+}
+
+/// One provisioning attempt of [`provision`].
+pub fn provision_once(
     state: &mut StateDb,
     mut handle: ClusterHandle,
     info: &RecordInfo,
     prev: Option<ClusterStatus>,
-    retry_until_up: bool,
     progress: ProgressSink<'_>,
 ) -> Result<ClusterHandle> {
     let name = handle.cluster_name.clone();
@@ -108,31 +129,13 @@ pub fn provision(
     let p = provisioner_for(&handle.provider_name)?;
     let lr = handle.launched_resources.clone();
     let region = lr.region.clone().unwrap_or_default();
-    let zone = lr
-        .zone
-        .as_deref()
-        .map(|z| format!(" ({z})"))
-        .unwrap_or_default();
-    progress(Progress::Info(starting_message(&format!(
-        "Launching on {} {region}{zone}.",
-        lr.cloud_display()
-    ))));
+    progress(Progress::Info(starting_message(
+        &super::failover::launching_on(&lr),
+    )));
     progress(Progress::Spinner("Launching".into()));
     let config = bootstrap(&mut handle, true)?;
     save(state, &handle, info, false)?;
-    loop {
-        match p.run_instances(&region, &handle.cluster_name_on_cloud, &config) {
-            Ok(_) => break,
-            Err(e) if retry_until_up && e.kind == ErrorKind::ResourcesUnavailable => {
-                progress(Progress::Info(format!(
-                    "Retrying provisioning: {}",
-                    e.message
-                )));
-                std::thread::sleep(std::time::Duration::from_secs(2));
-            }
-            Err(e) => return Err(e),
-        }
-    }
+    p.run_instances(&region, &handle.cluster_name_on_cloud, &config)?;
     p.wait_instances(
         &region,
         &handle.cluster_name_on_cloud,

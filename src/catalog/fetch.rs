@@ -49,8 +49,27 @@ impl Fetch for Offline {
     }
 }
 
-/// The process's real fetcher: HTTP when built with `fetch`, else [`Offline`].
+/// Turns catalog downloads off (`1`): tests, air-gapped machines.
+pub const OFFLINE_ENV: &str = "STIX_CATALOG_OFFLINE";
+
+/// The fetcher when [`OFFLINE_ENV`] is set: every download fails at once.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct TurnedOff;
+
+impl Fetch for TurnedOff {
+    fn get(&self, url: &str, _user_agent: &str) -> Result<Response, String> {
+        Err(format!(
+            "Cannot download {url}: catalog downloads are turned off ({OFFLINE_ENV} is set)."
+        ))
+    }
+}
+
+/// The process's real fetcher: HTTP when built with `fetch`, else [`Offline`];
+/// [`TurnedOff`] when [`OFFLINE_ENV`] says so.
 pub fn default_fetcher() -> Arc<dyn Fetch> {
+    if std::env::var(OFFLINE_ENV).is_ok_and(|v| !v.is_empty() && v != "0") {
+        return Arc::new(TurnedOff);
+    }
     #[cfg(feature = "fetch")]
     {
         Arc::new(http::Http)
@@ -68,13 +87,29 @@ mod http {
     /// reqwest's blocking client over rustls, like `requests.get`.
     pub struct Http;
 
+    /// The error with its causes (`... : dns error: ...`), so an offline
+    /// failure says why.
+    fn chain(e: &dyn std::error::Error) -> String {
+        let mut text = e.to_string();
+        let mut cause = e.source();
+        while let Some(c) = cause {
+            text.push_str(&format!(": {c}"));
+            cause = c.source();
+        }
+        text
+    }
+
     impl Fetch for Http {
         fn get(&self, url: &str, user_agent: &str) -> Result<Response, String> {
+            // Offline, a download must fail in seconds, not hang: a
+            // bounded connect, and a bound on the whole (large) file.
             let client = reqwest::blocking::Client::builder()
                 .user_agent(user_agent)
+                .connect_timeout(std::time::Duration::from_secs(5))
+                .timeout(std::time::Duration::from_secs(120))
                 .build()
                 .map_err(|e| e.to_string())?;
-            let resp = client.get(url).send().map_err(|e| e.to_string())?;
+            let resp = client.get(url).send().map_err(|e| chain(&e))?;
             let status = resp.status().as_u16();
             let body = resp.bytes().map_err(|e| e.to_string())?.to_vec();
             Ok(Response { status, body })

@@ -6,6 +6,8 @@
 //! enabled without any check (offline planning and tests). stix's `local`
 //! infra is always enabled.
 
+#[cfg(feature = "aws")]
+pub mod aws;
 pub mod creds;
 
 use std::collections::BTreeSet;
@@ -131,10 +133,12 @@ fn check_one(env: &Env, rule: &Rule, allowed: bool) -> CloudResult {
             .map(|c| (*c, false, Some(reason.clone())))
             .collect()
     } else {
-        let (ok, reason) = creds::check(env, rule);
         rule.capabilities
             .iter()
-            .map(|c| (*c, ok, reason.clone()))
+            .map(|c| {
+                let (ok, reason) = creds::check_capability(env, rule, *c);
+                (*c, ok, reason)
+            })
             .collect()
     };
     CloudResult {

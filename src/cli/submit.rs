@@ -123,6 +123,12 @@ fn launch(
         .clone()
         .unwrap_or_else(backend::identity::generate_cluster_name);
     let status = state.get_cluster(&name)?.map(|r| r.status);
+    if status.is_none() && !args.yes {
+        // `sdk._launch` shows the optimizer's plan before asking.
+        let (log, planned) = crate::cli::dryrun::plan(cmd.task.clone());
+        print!("{}", crate::optimizer::render_log(&log));
+        planned?;
+    }
     let prompt = launch_prompt(status, &name).filter(|_| !args.yes);
     match prompt {
         Some(p) => console.confirm_default_yes(&p)?,
@@ -152,6 +158,7 @@ fn launch(
         no_setup: args.no_setup,
         fast: args.fast,
         command: Some(command),
+        quiet_optimizer: !args.yes,
     };
     let res = journaled("launch", &name, || {
         backend::launch(&mut state, &cmd.task, &opts, &mut progress_printer())

@@ -3,7 +3,7 @@
 //! or pools rather than catalog rows.
 
 use super::virtual_type;
-use super::{Accelerators, Cloud, FeasibleResources, Feature, InstanceQuery, Offering, Region};
+use super::{Accelerators, Cloud, FeasibleResources, Feature, Offering, Region};
 use crate::catalog::Catalogs;
 use crate::error::{Error, Result};
 use crate::spec::Resources;
@@ -104,17 +104,15 @@ pub fn feasible(cloud: &dyn Cloud, cat: &Catalogs, r: &Resources) -> Result<Feas
             ..FeasibleResources::default()
         });
     }
-    let q = InstanceQuery::of(r);
-    let chosen = match r
-        .accelerators
+    // Kubernetes label values cannot hold spaces.
+    if r.accelerators
         .as_ref()
         .and_then(super::common::first_accelerator)
+        .is_some_and(|(acc, _)| acc.contains(' '))
     {
-        None => virtual_type::default_instance_type(&q)?,
-        // Kubernetes label values cannot hold spaces.
-        Some((acc, _)) if acc.contains(' ') => return Ok(FeasibleResources::default()),
-        Some((acc, count)) => virtual_type::gpu_instance_type(&q, &acc, count)?,
-    };
+        return Ok(FeasibleResources::default());
+    }
+    let chosen = virtual_type::for_request(r)?;
     if regions(&chosen, None)?.is_empty() {
         return Ok(FeasibleResources::default());
     }

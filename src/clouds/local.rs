@@ -1,12 +1,14 @@
 //! `local`: stix's own infra, node sandboxes on this machine. One region
-//! `local`, no zones, cost 0, and this machine's CPUs and memory as its
-//! capacity (no accelerators).
+//! `local`, no zones, cost 0, and what a local node offers (this machine's
+//! CPUs, memory and GPUs, as the local provisioner detects them) as its
+//! capacity. Defaults that would not fit this machine shrink to it.
 
 use super::kube_like;
 use super::virtual_type;
-use super::{Cloud, FeasibleResources, Feature, InstanceQuery, Offering, Region};
+use super::{Cloud, FeasibleResources, Feature, Offering, Region};
 use crate::catalog::Catalogs;
 use crate::error::Result;
+use crate::provision::{NodeResources, local_resources};
 use crate::spec::Resources;
 
 /// The local machine.
@@ -16,16 +18,40 @@ pub struct Local;
 /// The only region of the local infra.
 pub const REGION: &str = "local";
 
-/// (vCPUs, memory GiB) of this machine; memory is `None` if unknown.
-pub fn capacity() -> (f64, Option<f64>) {
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
-    let mem = std::fs::read_to_string("/proc/meminfo").ok().and_then(|s| {
-        s.lines()
-            .find_map(|l| l.strip_prefix("MemTotal:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-            .map(|kb| kb / 1024.0 / 1024.0)
-    });
-    (cpus, mem)
+/// The virtual instance type for `r` on this machine: SkyPilot's
+/// Kubernetes-style default, with defaults (not requests) capped at what
+/// the machine has.
+fn instance_type_for(r: &Resources, node: &NodeResources) -> Result<String> {
+    let base = virtual_type::for_request(r)?;
+    let Some((mut cpus, mut mem, acc)) = virtual_type::parse(&base) else {
+        return Ok(base);
+    };
+    if r.cpus.is_none() {
+        cpus = cpus.min(node.cpus);
+    }
+    if r.memory.is_none() && node.memory_gb > 0.0 {
+        mem = mem.min(node.memory_gb);
+    }
+    Ok(virtual_type::name(
+        cpus,
+        mem,
+        acc.as_ref().map(|(a, n)| (a.as_str(), *n)),
+    ))
+}
+
+/// Why `(acc, count)` cannot run here, if it cannot.
+fn accelerator_misfit(acc: &str, count: f64, node: &NodeResources) -> Option<String> {
+    match &node.accelerator {
+        None => Some("The local infra has no accelerators.".into()),
+        Some(have) if have.eq_ignore_ascii_case(acc) && count <= node.accelerator_count as f64 => {
+            None
+        }
+        Some(have) => Some(format!(
+            "{acc}:{} requested, this machine has {have}:{}.",
+            crate::yaml::py_float_repr(count),
+            node.accelerator_count
+        )),
+    }
 }
 
 impl Cloud for Local {
@@ -66,14 +92,14 @@ impl Cloud for Local {
         kube_like::validate_region(self, &[REGION.to_string()], region, zone)
     }
     fn regions_with_offering(&self, _cat: &Catalogs, o: &Offering) -> Result<Vec<Region>> {
-        if o.accelerators.is_some() {
-            return Ok(Vec::new());
-        }
         let Some((cpus, mem, acc)) = virtual_type::parse(o.instance_type) else {
             return Ok(Vec::new());
         };
-        let (have_cpus, have_mem) = capacity();
-        let fits = acc.is_none() && cpus <= have_cpus && have_mem.is_none_or(|m| mem <= m);
+        let node = local_resources::detect();
+        let acc = acc.or_else(|| o.accelerators.and_then(super::common::first_accelerator));
+        let fits = cpus <= node.cpus
+            && (node.memory_gb <= 0.0 || mem <= node.memory_gb)
+            && acc.is_none_or(|(a, n)| accelerator_misfit(&a, n, &node).is_none());
         Ok(if fits {
             kube_like::offered(vec![REGION.to_string()], o)
         } else {
@@ -82,18 +108,46 @@ impl Cloud for Local {
     }
     crate::virtual_instance_methods!();
     fn feasible_resources(&self, cat: &Catalogs, r: &Resources) -> Result<FeasibleResources> {
-        if r.accelerators.is_some() {
-            return Ok(super::common::hint("The local infra has no accelerators."));
+        let node = local_resources::detect();
+        if let Some((acc, count)) = r
+            .accelerators
+            .as_ref()
+            .and_then(super::common::first_accelerator)
+            && let Some(why) = accelerator_misfit(&acc, count, &node)
+        {
+            return Ok(super::common::hint(why));
         }
-        let found = kube_like::feasible(self, cat, r)?;
-        if found.resources.is_empty() && r.instance_type.is_none() {
-            let (cpus, mem) = capacity();
-            let it = virtual_type::default_instance_type(&InstanceQuery::of(r))?;
-            let mem = mem.map_or("unknown".to_string(), |m| format!("{m:.1}"));
+        if r.instance_type.is_some() {
+            return kube_like::feasible(self, cat, r);
+        }
+        let it = instance_type_for(r, &node)?;
+        let offered = self.regions_with_offering(
+            cat,
+            &Offering {
+                instance_type: &it,
+                accelerators: None,
+                use_spot: r.use_spot,
+                region: r.region.as_deref(),
+                zone: r.zone.as_deref(),
+            },
+        )?;
+        if offered.is_empty() {
+            let mem = match node.memory_gb {
+                m if m > 0.0 => format!("{m:.1}"),
+                _ => "unknown".to_string(),
+            };
             return Ok(super::common::hint(format!(
-                "{it} does not fit this machine ({cpus} vCPUs, {mem} GB memory)."
+                "{it} does not fit this machine ({} vCPUs, {mem} GB memory).",
+                node.cpus
             )));
         }
-        Ok(found)
+        let mut c = r.clone();
+        c.cloud = crate::spec::infra::Cloud::from_str(self.name()).ok();
+        c.instance_type = Some(it);
+        c.accelerators = None;
+        Ok(FeasibleResources {
+            resources: vec![c],
+            ..FeasibleResources::default()
+        })
     }
 }

@@ -51,7 +51,14 @@ pub fn canonicalize_accelerators(cat: &Catalogs, r: &mut Resources) -> Result<()
     let Some(accs) = &r.accelerators else {
         return Ok(());
     };
-    let registry = cat.accelerator_registry()?;
+    let registry = match cat.accelerator_registry() {
+        Ok(reg) => reg,
+        // No accelerator catalog and no way to download one (offline, a
+        // fresh machine): names stay as written, so the local infra, which
+        // matches them itself, still plans.
+        Err(e) if e.kind == ErrorKind::Os => return Ok(()),
+        Err(e) => return Err(e),
+    };
     let cloud = cloud_of(r).map(|c| c.repr());
     let mut out = Map::new();
     for (name, count) in accs.iter() {

@@ -115,6 +115,20 @@ pub fn gpu_instance_type(q: &InstanceQuery, acc: &str, count: f64) -> Result<Str
     Ok(name(cpus, mem, Some((acc, count))))
 }
 
+/// The virtual instance a request asks for: the default one, or the GPU
+/// one for its first accelerator.
+pub fn for_request(r: &crate::spec::Resources) -> Result<String> {
+    let q = InstanceQuery::of(r);
+    match r
+        .accelerators
+        .as_ref()
+        .and_then(super::common::first_accelerator)
+    {
+        None => default_instance_type(&q),
+        Some((acc, count)) => gpu_instance_type(&q, &acc, count),
+    }
+}
+
 /// `{acc: count}` of a virtual instance type.
 pub fn accelerators_of(instance_type: &str) -> Result<Option<Accelerators>> {
     let (_, _, acc) = parse(instance_type)

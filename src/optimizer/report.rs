@@ -178,6 +178,22 @@ fn yaml_of(r: &Resources) -> Map {
     r.to_yaml_config(false)
 }
 
+/// The `Best plan` table: TASK, #NODES and each task's chosen launchable.
+pub fn best_plan_table(cat: &Catalogs, tasks: &[(&Task, &Resources)]) -> Result<String> {
+    let mut rows = Vec::new();
+    for (t, best) in tasks {
+        let mut row = vec![
+            t.name.clone().unwrap_or_else(|| "None".into()),
+            t.num_nodes.to_string(),
+        ];
+        row.extend(resource_cells(cat, best)?);
+        rows.push(row);
+    }
+    let mut headers = vec!["TASK", "#NODES"];
+    headers.extend(RESOURCE_FIELDS);
+    Ok(framed_table(&headers, &rows))
+}
+
 /// Logs the plan: target and totals (when not minimized), best plan of a
 /// multi-task dag, egress plan, and one table per task.
 pub fn print_plan(rep: &Report, log: &mut Log) -> Result<()> {
@@ -218,20 +234,12 @@ pub fn print_plan(rep: &Report, log: &mut Log) -> Result<()> {
         }
     }
     if real.len() > 1 {
-        let mut rows = Vec::new();
-        for &i in &real {
-            let t = &rep.tasks[i];
-            let mut row = vec![
-                t.name.clone().unwrap_or_else(|| "None".into()),
-                t.num_nodes.to_string(),
-            ];
-            row.extend(resource_cells(rep.cat, &rep.best[i])?);
-            rows.push(row);
-        }
+        let pairs: Vec<(&Task, &Resources)> = real
+            .iter()
+            .map(|&i| (&rep.tasks[i], &rep.best[i]))
+            .collect();
         info(log, format!("{BOLD}Best plan: {RESET}"));
-        let mut headers = vec!["TASK", "#NODES"];
-        headers.extend(RESOURCE_FIELDS);
-        info(log, framed_table(&headers, &rows));
+        info(log, best_plan_table(rep.cat, &pairs)?);
     }
     print_egress_plan(rep, log)?;
     let metric = if minimize_cost {

@@ -126,8 +126,16 @@ fn sweep(root: &Path, nodes: &[usize], remove: bool) -> Result<()> {
             let home = node_home(root, *i);
             kill_node_processes(&home);
             if remove {
-                if home.exists() {
-                    fs::remove_dir_all(&home).map_err(|e| io_err("remove", &home, e))?;
+                // A process dying meanwhile may still write a file into
+                // it ("Directory not empty"): the next round removes it.
+                match fs::remove_dir_all(&home) {
+                    Err(e)
+                        if e.kind() != std::io::ErrorKind::NotFound
+                            && e.kind() != std::io::ErrorKind::DirectoryNotEmpty =>
+                    {
+                        return Err(io_err("remove", &home, e));
+                    }
+                    _ => {}
                 }
                 let _ = fs::remove_file(state_path(root, *i));
             }

@@ -29,7 +29,11 @@ pub fn detect() -> NodeResources {
     let memory_gb = env_f64(MEMORY_ENV).unwrap_or_else(memory_gb);
     let (accelerator, accelerator_count) = match std::env::var(ACCELERATORS_ENV) {
         Ok(spec) => parse_accelerators(&spec),
-        Err(_) => nvidia_gpus(),
+        Err(_) => {
+            // Asked on every plan; the GPUs of a machine do not change.
+            static GPUS: std::sync::OnceLock<(Option<String>, u32)> = std::sync::OnceLock::new();
+            GPUS.get_or_init(nvidia_gpus).clone()
+        }
     };
     NodeResources {
         cpus,

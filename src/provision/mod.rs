@@ -3,8 +3,21 @@
 //! the plain data they return. The backend and the agent (for autostop) call
 //! provisioners only through [`Provisioner`] and the registry [`get`].
 
+#[cfg(feature = "aws")]
+pub mod aws;
+#[cfg(feature = "aws")]
+pub mod aws_client;
+#[cfg(feature = "aws")]
+pub mod aws_deploy;
+#[cfg(feature = "aws")]
+pub mod aws_instance;
+#[cfg(feature = "aws")]
+pub mod aws_network;
+#[cfg(feature = "aws")]
+pub mod aws_ports;
 pub mod local;
 pub mod local_resources;
+pub mod ssh_key;
 
 use std::collections::BTreeMap;
 
@@ -76,6 +89,10 @@ pub struct ProvisionConfig {
     pub count: u32,
     /// Restart stopped nodes instead of creating new ones.
     pub resume_stopped_nodes: bool,
+    /// The zone to launch in (the failover loop asks one zone at a time;
+    /// `None` for infras without zones).
+    #[serde(default)]
+    pub zone: Option<String>,
 }
 
 /// What `run_instances` did.
@@ -172,10 +189,41 @@ pub trait Provisioner: Send + Sync {
     ) -> Result<()>;
 }
 
+/// Makes a provisioner (what [`register`] keeps).
+pub type Factory = Box<dyn Fn() -> Box<dyn Provisioner> + Send + Sync>;
+
+/// Provisioners registered at run time; they win over the built-in ones
+/// (tests use this to stand in for a cloud, e.g. one that refuses zones).
+static REGISTERED: std::sync::RwLock<Vec<(String, Factory)>> = std::sync::RwLock::new(Vec::new());
+
+/// Registers (or replaces) the provisioner of `provider_name`.
+pub fn register(provider_name: &str, factory: Factory) {
+    let name = provider_name.to_ascii_lowercase();
+    let mut list = REGISTERED.write().unwrap_or_else(|e| e.into_inner());
+    list.retain(|(n, _)| *n != name);
+    list.push((name, factory));
+}
+
+/// Removes what [`register`] added for `provider_name`.
+pub fn unregister(provider_name: &str) {
+    let name = provider_name.to_ascii_lowercase();
+    let mut list = REGISTERED.write().unwrap_or_else(|e| e.into_inner());
+    list.retain(|(n, _)| *n != name);
+}
+
 /// The provisioner registry: one line per infra.
 pub fn get(provider_name: &str) -> Option<Box<dyn Provisioner>> {
-    match provider_name.to_ascii_lowercase().as_str() {
+    let name = provider_name.to_ascii_lowercase();
+    {
+        let list = REGISTERED.read().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, make)) = list.iter().find(|(n, _)| *n == name) {
+            return Some(make());
+        }
+    }
+    match name.as_str() {
         "local" => Some(Box::new(local::LocalProvisioner)),
+        #[cfg(feature = "aws")]
+        "aws" => Some(Box::new(aws::AwsProvisioner)),
         _ => None,
     }
 }

@@ -11,6 +11,7 @@ use crate::error::{Error, ErrorKind};
 /// Converts a core error into the exception SkyPilot raises for it.
 pub fn to_pyerr(e: Error) -> PyErr {
     let msg = e.message;
+    let history = e.failover_history;
     match e.kind {
         ErrorKind::Value => PyValueError::new_err(msg),
         ErrorKind::Assertion => PyAssertionError::new_err(msg),
@@ -36,21 +37,34 @@ pub fn to_pyerr(e: Error) -> PyErr {
         | ErrorKind::ResourcesUnavailable
         | ErrorKind::InvalidClusterName
         | ErrorKind::NoCloudAccess) => {
-            Python::attach(|py| sky_exception(py, kind.python_name(), msg))
+            Python::attach(|py| sky_exception(py, kind.python_name(), msg, history))
         }
     }
 }
 
-fn sky_exception(py: Python<'_>, name: &str, msg: String) -> PyErr {
-    let class = py.import("sky.exceptions").and_then(|m| m.getattr(name));
-    match class {
-        Ok(class) => match class.call1((msg.clone(),)) {
-            Ok(inst) => PyErr::from_value(inst),
-            Err(e) => e,
-        },
+fn sky_exception(py: Python<'_>, name: &str, msg: String, history: Vec<Error>) -> PyErr {
+    let class = match py.import("sky.exceptions").and_then(|m| m.getattr(name)) {
+        Ok(class) => class,
         // Without the Python package (e.g. the bare extension) fall back to
         // the base class these all derive from.
-        Err(_) => PyValueError::new_err(msg),
+        Err(_) => return PyValueError::new_err(msg),
+    };
+    let made = if history.is_empty() {
+        class.call1((msg,))
+    } else {
+        // `ResourcesUnavailableError(message, failover_history=[...])`.
+        let list: Vec<Py<PyAny>> = history
+            .into_iter()
+            .map(|h| to_pyerr(h).into_value(py).into_any())
+            .collect();
+        let kwargs = pyo3::types::PyDict::new(py);
+        kwargs
+            .set_item("failover_history", list)
+            .and_then(|_| class.call((msg,), Some(&kwargs)))
+    };
+    match made {
+        Ok(inst) => PyErr::from_value(inst),
+        Err(e) => e,
     }
 }
 

@@ -65,6 +65,7 @@ fn sky_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sdk::sdk_stream_log, m)?)?;
     m.add_function(wrap_pyfunction!(catalog::list_accelerators, m)?)?;
     m.add_function(wrap_pyfunction!(optimizer::optimize_dag, m)?)?;
+    m.add_function(wrap_pyfunction!(optimizer::optimize_job_group, m)?)?;
     m.add_function(wrap_pyfunction!(optimizer::check_clouds, m)?)?;
     m.add_function(wrap_pyfunction!(optimizer::enabled_clouds, m)?)?;
     Ok(())

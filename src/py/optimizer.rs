@@ -59,6 +59,50 @@ fn emit(py: Python<'_>, log: &Log) -> PyResult<()> {
     Ok(())
 }
 
+/// The core tasks and blocked resources of a Python call, and the
+/// enabled clouds for them.
+type Prepared = (
+    Vec<Task>,
+    Vec<Resources>,
+    Vec<&'static dyn crate::clouds::Cloud>,
+);
+
+fn prepare(
+    py: Python<'_>,
+    tasks: &Bound<'_, PyList>,
+    blocked_resources: Option<Vec<PyRef<'_, PyResources>>>,
+    env: &Env,
+) -> PyResult<Prepared> {
+    let mut core: Vec<Task> = Vec::with_capacity(tasks.len());
+    for t in tasks.iter() {
+        core.push(t.cast::<PyTask>()?.borrow().inner.clone());
+    }
+    let blocked: Vec<Resources> = blocked_resources
+        .unwrap_or_default()
+        .iter()
+        .map(|r| r.inner.clone())
+        .collect();
+    let enabled = py
+        .detach(|| crate::backend::plan::enabled_for(env, &core))
+        .py()?;
+    Ok((core, blocked, enabled))
+}
+
+/// Sets each task's validated resources and `best_resources`.
+fn set_best(
+    py: Python<'_>,
+    tasks: &Bound<'_, PyList>,
+    core: Vec<Task>,
+    best: Vec<Resources>,
+) -> PyResult<()> {
+    for ((t, validated), best) in tasks.iter().zip(core).zip(best) {
+        let mut task = t.cast::<PyTask>()?.borrow_mut();
+        task.inner.resources = validated.resources;
+        task.best_resources = Some(Py::new(py, PyResources { inner: best })?.into_any());
+    }
+    Ok(())
+}
+
 /// Optimizes the dag's tasks in place: `tasks` are `sky.Task` objects,
 /// `edges` index pairs, `estimators` each task's `time_estimator_func`.
 #[pyfunction]
@@ -72,34 +116,13 @@ pub fn optimize_dag(
     quiet: bool,
     estimators: Option<Vec<Option<Bound<'_, PyAny>>>>,
 ) -> PyResult<()> {
-    let mut core: Vec<Task> = Vec::with_capacity(tasks.len());
-    for t in tasks.iter() {
-        core.push(t.cast::<PyTask>()?.borrow().inner.clone());
-    }
-    let blocked: Vec<Resources> = blocked_resources
-        .unwrap_or_default()
-        .iter()
-        .map(|r| r.inner.clone())
-        .collect();
     let env = Env::process();
-    let enabled = py
-        .detach(|| crate::cli::dryrun::enabled_for(&env, &core))
-        .py()?;
+    let (mut core, blocked, enabled) = prepare(py, tasks, blocked_resources, &env)?;
     let est = PyEstimator {
         py,
         funcs: estimators.unwrap_or_default(),
     };
-    let opts = Options {
-        target: if minimize_time {
-            Target::Time
-        } else {
-            Target::Cost
-        },
-        blocked: &blocked,
-        quiet,
-        enabled: &enabled,
-        minimize_logging: crate::cli::dryrun::minimize_logging(&env),
-    };
+    let opts = options(&env, minimize_time, &blocked, quiet, &enabled);
     let cat = Catalogs::shared();
     let mut log = Log::new();
     let result = optimizer::optimize(
@@ -114,12 +137,69 @@ pub fn optimize_dag(
     );
     emit(py, &log)?;
     let plan = result.map_err(to_pyerr)?;
-    for ((t, validated), best) in tasks.iter().zip(core).zip(plan.best) {
-        let mut task = t.cast::<PyTask>()?.borrow_mut();
-        task.inner.resources = validated.resources;
-        task.best_resources = Some(Py::new(py, PyResources { inner: best })?.into_any());
+    set_best(py, tasks, core, plan.best)
+}
+
+fn options<'a>(
+    env: &Env,
+    minimize_time: bool,
+    blocked: &'a [Resources],
+    quiet: bool,
+    enabled: &'a [&'static dyn crate::clouds::Cloud],
+) -> Options<'a> {
+    Options {
+        target: if minimize_time {
+            Target::Time
+        } else {
+            Target::Cost
+        },
+        blocked,
+        quiet,
+        enabled,
+        minimize_logging: crate::backend::plan::minimize_logging(env),
     }
-    Ok(())
+}
+
+/// `Optimizer.optimize_job_group` of a job-group dag: sets every task's
+/// `best_resources`; returns the group's `inter_connection` afterwards and
+/// the common `(cloud, region)` the tasks were placed on, if any.
+#[pyfunction]
+#[pyo3(signature = (tasks, name, inter_connection=None, minimize_time=false, blocked_resources=None, quiet=false, estimators=None))]
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+pub fn optimize_job_group(
+    py: Python<'_>,
+    tasks: &Bound<'_, PyList>,
+    name: String,
+    inter_connection: Option<bool>,
+    minimize_time: bool,
+    blocked_resources: Option<Vec<PyRef<'_, PyResources>>>,
+    quiet: bool,
+    estimators: Option<Vec<Option<Bound<'_, PyAny>>>>,
+) -> PyResult<(Option<bool>, Option<(String, Option<String>)>)> {
+    let env = Env::process();
+    let (mut core, blocked, enabled) = prepare(py, tasks, blocked_resources, &env)?;
+    let est = PyEstimator {
+        py,
+        funcs: estimators.unwrap_or_default(),
+    };
+    let opts = options(&env, minimize_time, &blocked, quiet, &enabled);
+    let cat = Catalogs::shared();
+    let mut log = Log::new();
+    let result = optimizer::job_group::optimize_job_group(
+        &cat,
+        optimizer::job_group::Group {
+            name: &name,
+            tasks: &mut core,
+            inter_connection,
+        },
+        &est,
+        &opts,
+        &mut log,
+    );
+    emit(py, &log)?;
+    let plan = result.map_err(to_pyerr)?;
+    set_best(py, tasks, core, plan.best)?;
+    Ok((plan.inter_connection, plan.pinned))
 }
 
 /// `sky check [clouds]`: prints SkyPilot's report and returns the enabled

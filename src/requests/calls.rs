@@ -106,6 +106,7 @@ pub fn run(
                 no_setup: b(body, "no_setup"),
                 fast: b(body, "fast"),
                 command: Some("sky.launch".into()),
+                quiet_optimizer: b(body, "quiet_optimizer"),
             };
             // The CLI's `--async` passes its command line (`last_use`).
             opts.command = s(body, "_command").or(opts.command);

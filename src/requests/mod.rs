@@ -108,7 +108,11 @@ const KINDS: [ErrorKind; 12] = [
 ];
 
 fn error_json(e: &Error) -> Value {
-    serde_json::json!({"kind": e.kind.python_name(), "message": e.message})
+    let mut v = serde_json::json!({"kind": e.kind.python_name(), "message": e.message});
+    if !e.failover_history.is_empty() {
+        v["failover_history"] = e.failover_history.iter().map(error_json).collect();
+    }
+    v
 }
 
 fn error_from_json(v: &Value) -> Error {
@@ -117,7 +121,11 @@ fn error_from_json(v: &Value) -> Error {
         .into_iter()
         .find(|k| k.python_name() == kind)
         .unwrap_or(ErrorKind::Runtime);
-    Error::new(kind, v["message"].as_str().unwrap_or_default())
+    let history = v["failover_history"]
+        .as_array()
+        .map(|a| a.iter().map(error_from_json).collect())
+        .unwrap_or_default();
+    Error::new(kind, v["message"].as_str().unwrap_or_default()).with_failover_history(history)
 }
 
 fn set_status(db: &mut StateDb, id: &str, status: RequestStatus, from: &[&str]) -> Result<bool> {

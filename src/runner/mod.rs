@@ -8,7 +8,10 @@ pub mod copy;
 pub mod ignore;
 pub mod local;
 pub mod procs;
+pub mod rsync;
 pub mod shlex;
+pub mod ssh;
+pub mod ssh_master;
 
 use std::path::Path;
 use std::time::Duration;
@@ -18,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Result;
 
 pub use local::LocalRunner;
+pub use ssh::SshRunner;
 
 /// Which output stream a line came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +116,21 @@ pub enum RunnerSpec {
         /// The sandbox directory that serves as the node's home.
         home: std::path::PathBuf,
     },
+    /// A host reached over SSH (an SSH node pool host, a cloud VM).
+    Ssh {
+        /// The node's id.
+        node_id: String,
+        /// Host name or IP.
+        host: String,
+        /// SSH port.
+        port: u16,
+        /// Login user.
+        user: String,
+        /// Private key (on the machine that uses this spec).
+        identity_file: Option<std::path::PathBuf>,
+        /// `ProxyJump` (`[user@]host[:port]`).
+        proxy_jump: Option<String>,
+    },
 }
 
 impl RunnerSpec {
@@ -121,6 +140,36 @@ impl RunnerSpec {
             RunnerSpec::Local { node_id, home } => {
                 Box::new(LocalRunner::new(node_id.clone(), home.clone()))
             }
+            RunnerSpec::Ssh { node_id, .. } => Box::new(SshRunner::new(
+                node_id.clone(),
+                self.ssh_target().unwrap_or_default(),
+            )),
         }
+    }
+
+    /// The SSH connection fields, for an SSH node.
+    pub fn ssh_target(&self) -> Option<ssh_master::SshTarget> {
+        match self {
+            RunnerSpec::Ssh {
+                host,
+                port,
+                user,
+                identity_file,
+                proxy_jump,
+                ..
+            } => Some(ssh_master::SshTarget {
+                host: host.clone(),
+                port: *port,
+                user: user.clone(),
+                identity_file: identity_file.clone(),
+                proxy_jump: proxy_jump.clone(),
+            }),
+            RunnerSpec::Local { .. } => None,
+        }
+    }
+
+    /// Whether commands run on this machine (no upload needed).
+    pub fn is_local(&self) -> bool {
+        matches!(self, RunnerSpec::Local { .. })
     }
 }

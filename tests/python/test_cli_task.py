@@ -166,8 +166,12 @@ def test_task_commands_are_listed_and_ask_before_launching(case_dir):
     assert 'launch' in help_text and 'exec' in help_text
     p = _run_cli(['launch', '-c', 'new', 'echo', 'hi'], 'n\n',
                  dict(os.environ))
-    assert p.stdout == ('Command to run: echo hi\n'
-                        "Launching a new cluster 'new'. Proceed? [Y/n]: ")
+    # As `sdk._launch` does, the optimizer's plan comes before the prompt.
+    head, plan = p.stdout.split('\n', 1)
+    assert head == 'Command to run: echo hi'
+    assert plan.startswith('Considered resources (1 node):\n')
+    assert ' Local (local) ' in plan
+    assert plan.endswith("Launching a new cluster 'new'. Proceed? [Y/n]: ")
     assert p.returncode == 1
     assert p.stderr == 'Aborted!\n'
 

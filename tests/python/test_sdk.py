@@ -110,3 +110,47 @@ def test_long_requests_run_in_a_worker_and_cancel_stops_it(home):
             assert f.read().split(' ')[2] in ('Z', 'X')
     except FileNotFoundError:
         pass
+
+
+def test_launch_dryrun_prints_the_plan_and_launches_nothing(home, capfd):
+    task = sky.Task(run='echo hi', num_nodes=2)
+    dag = sky.Dag()
+    dag.add(task)
+    for target in (task, dag):
+        assert sky.stream_and_get(sky.launch(target, cluster_name='dry',
+                                             dryrun=True)) == (None, None)
+        out = capfd.readouterr().out
+        assert out.startswith('Considered resources (2 nodes):\n'), out
+        assert ' Local (local) ' in out
+        assert out.endswith('Dryrun finished.\n')
+    assert sky.get(sky.status()) == []
+    # `get` waits without printing.
+    assert sky.get(sky.launch(task, cluster_name='dry',
+                              dryrun=True)) == (None, None)
+    assert capfd.readouterr().out == ''
+
+
+def test_a_launch_nothing_can_serve_lists_its_failover_history(home, capfd,
+                                                              monkeypatch):
+    # A cloud stix cannot provision on yet: every candidate is blocked.
+    catalog = home / '.sky' / 'catalogs' / 'v8' / 'lambda'
+    catalog.mkdir(parents=True)
+    (catalog / 'vms.csv').write_text(
+        'InstanceType,AcceleratorName,AcceleratorCount,vCPUs,MemoryGiB,'
+        'Price,Region,GpuInfo,SpotPrice\n'
+        'cpu_4x_general,,,4.0,16.0,0.2,europe-central-1,,\n')
+    monkeypatch.setenv('STIX_ASSUME_ENABLED', 'lambda')
+    task = sky.Task(run='echo hi')
+    task.set_resources(
+        sky.Resources(infra='lambda', instance_type='cpu_4x_general'))
+    with pytest.raises(exceptions.ResourcesUnavailableError) as info:
+        sky.stream_and_get(sky.launch(task, cluster_name='nowhere'))
+    e = info.value
+    assert str(e).startswith(
+        '\x1b[31mFailed to provision all possible launchable resources.')
+    assert 'Provision failures (tried 1 infra):' in str(e)
+    assert [type(h).__name__ for h in e.failover_history] == [
+        'NotSupportedError'
+    ]
+    assert 'Considered resources (1 node):' in capfd.readouterr().out
+    assert sky.get(sky.status()) == []
