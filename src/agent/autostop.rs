@@ -211,6 +211,10 @@ pub fn check(db: &mut JobsDb, home: &Path) -> Result<Option<AutostopConfig>> {
 /// the head and is itself spared; it should exit afterwards.
 pub fn stop_cluster(db: &mut JobsDb, home: &Path, config: &AutostopConfig) -> Result<()> {
     db.set_config(INDICATOR_KEY, &boot_time(home).to_string())?;
+    // The task's lifecycle hooks run first; a failing one does not stop
+    // the teardown (`_execute_hook_if_present`).
+    let event = if config.down { "down" } else { "stop" };
+    let _ = super::hooks::run(home, event);
     let spec = ClusterSpec::load(home)?;
     let provisioner = crate::provision::get(&spec.provider_name).ok_or_else(|| {
         Error::value(format!(

@@ -167,6 +167,18 @@ impl AgentClient {
         self.call(&op, None)
     }
 
+    /// Stores the lifecycle hooks on the head.
+    pub fn set_hooks(&self, hooks: &[crate::agent::hooks::Hook]) -> Result<()> {
+        let body = serde_json::to_vec(hooks).map_err(|e| Error::value(e.to_string()))?;
+        self.call::<serde_json::Value>(&["set-hooks"], Some(body))
+            .map(|_| ())
+    }
+
+    /// Runs the head's hooks for a teardown `event`; how many ran.
+    pub fn run_hooks(&self, event: &str) -> Result<usize> {
+        self.call(&["run-hooks", "--event", event], None)
+    }
+
     /// Sets autostop on the cluster.
     pub fn set_autostop(&self, idle_minutes: i64, wait_for: WaitFor, down: bool) -> Result<()> {
         let idle = idle_minutes.to_string();

@@ -14,6 +14,7 @@ pub mod daemon;
 pub mod db;
 pub mod deploy;
 pub mod driver;
+pub mod hooks;
 pub mod jobs;
 pub mod logs;
 pub mod node_run;

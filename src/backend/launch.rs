@@ -144,12 +144,12 @@ fn execute(
 }
 
 fn check_storage(task: &Task) -> Result<()> {
-    if task.storage_mounts.is_empty() {
+    let Some((dst, spec)) = task.storage_mounts.first() else {
         return Ok(());
-    }
+    };
     Err(Error::new(
         ErrorKind::NotSupported,
-        "Storage mounts (buckets) are not supported on the local infra yet.",
+        crate::backend::sync::bucket_mount_message(dst, spec),
     ))
 }
 
@@ -300,6 +300,7 @@ pub fn launch(
         progress(Progress::Stage(Stage::PreExec));
         set_autostop_on(state, &handle, idle, wait_for, down)?;
     }
+    super::lifecycle::store_hooks(&handle, task);
     let job_id = execute(&handle, task, &candidate, setup, progress)?;
     Ok(LaunchResult {
         cluster_name: name,

@@ -246,7 +246,17 @@ fn locked_handle(state: &StateDb, name: &str) -> Result<(ClusterRecord, ClusterH
 /// record; finishes what a killed launch or teardown left.
 fn teardown(state: &mut StateDb, name: &str, terminate: bool, purge: bool) -> Result<()> {
     let _lock = ClusterLock::acquire(name)?;
-    let (_, mut handle) = locked_handle(state, name)?;
+    let (record, mut handle) = locked_handle(state, name)?;
+    // `_maybe_run_teardown_hooks`: the head runs the task's hooks first,
+    // best effort (a node already gone has nothing to run them on).
+    if matches!(
+        record.status,
+        ClusterStatus::Up | ClusterStatus::Autostopping
+    ) && !handle.nodes.is_empty()
+    {
+        let event = if terminate { "down" } else { "stop" };
+        let _ = handle.agent().and_then(|a| a.run_hooks(event));
+    }
     if !handle.provider_name.is_empty() {
         let p = provisioner_for(&handle.provider_name)?;
         if handle.provider_config.is_null() {
@@ -266,6 +276,46 @@ fn teardown(state: &mut StateDb, name: &str, terminate: bool, purge: bool) -> Re
     }
     super::ssh_config::remove_cluster(name);
     state.remove_cluster(name, terminate)
+}
+
+/// Stores the task's lifecycle hooks (`config.hooks`, the legacy
+/// `resources.autostop.hook`) on the head, where autostop, `sky stop` and
+/// `sky down` run them; best effort, as a cluster without hooks needs none.
+pub fn store_hooks(handle: &ClusterHandle, task: &crate::spec::Task) {
+    let hooks: Vec<crate::agent::hooks::Hook> = task
+        .resources
+        .items()
+        .first()
+        .and_then(|r| r.hooks.as_ref())
+        .map(|list| {
+            list.iter()
+                .filter_map(|m| {
+                    use crate::yaml::Value;
+                    let run = m.get("run")?.as_str()?.to_string();
+                    let events = match m.get("events") {
+                        Some(Value::Seq(e)) => e.iter().map(Value::py_str).collect(),
+                        _ => crate::agent::hooks::EVENTS.map(str::to_string).to_vec(),
+                    };
+                    let timeout = match m.get("timeout") {
+                        Some(Value::Int(t)) if *t > 0 => *t as u64,
+                        _ => crate::agent::hooks::DEFAULT_TIMEOUT_SECONDS,
+                    };
+                    Some(crate::agent::hooks::Hook {
+                        run,
+                        events,
+                        timeout,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    // No hooks: nothing to store (and no agent call on every launch).
+    if hooks.is_empty() {
+        return;
+    }
+    if let Ok(agent) = handle.agent() {
+        let _ = agent.set_hooks(&hooks);
+    }
 }
 
 /// `core.stop`: stops every node (keeping its disk) and records STOPPED.

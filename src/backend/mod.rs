@@ -8,6 +8,7 @@
 //! nothing here prints.
 
 pub mod failover;
+pub mod git_workdir;
 pub mod identity;
 pub mod jobs;
 pub mod launch;

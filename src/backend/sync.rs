@@ -47,10 +47,7 @@ pub fn sync_workdir(
     progress: ProgressSink<'_>,
 ) -> Result<()> {
     let Some(path) = workdir.as_str() else {
-        return Err(Error::new(
-            ErrorKind::NotSupported,
-            "Git workdirs ({url, ref}) are not supported on the local infra yet.",
-        ));
+        return sync_git_workdir(handle, workdir, progress);
     };
     let full = PathBuf::from(expand_user(path));
     let full = std::path::absolute(&full).unwrap_or(full);
@@ -68,6 +65,72 @@ pub fn sync_workdir(
     on_all_nodes(handle, |r| r.rsync_up(&full, SKY_REMOTE_WORKDIR))?;
     progress(Progress::Info(finishing_message("Synced workdir.")));
     Ok(())
+}
+
+/// `_sync_git_workdir`: clones `workdir.url` at `workdir.ref` into
+/// `~/sky_workdir` on every node.
+fn sync_git_workdir(
+    handle: &ClusterHandle,
+    workdir: &Value,
+    progress: ProgressSink<'_>,
+) -> Result<()> {
+    let field = |k: &str| {
+        workdir
+            .as_map()
+            .and_then(|m| m.get(k))
+            .filter(|v| !v.is_null())
+            .map(Value::py_str)
+    };
+    let url = field("url").ok_or_else(|| Error::value("workdir.url is required."))?;
+    let git_ref = field("ref").unwrap_or_default();
+    // The URL that answered the access check (`GIT_URL`).
+    let envs = super::git_workdir::workdir_envs(&url, &git_ref)?;
+    let clone_url = envs
+        .iter()
+        .find(|(k, _)| k == "GIT_URL")
+        .map_or(url.clone(), |(_, v)| v.clone());
+    let script = super::git_workdir::clone_script(&clone_url, &git_ref);
+    let n = handle.nodes.len();
+    progress(Progress::Info(format!(
+        "  {DIM}Syncing workdir (to {n} node{}): {SKY_REMOTE_WORKDIR}{RESET}",
+        plural(n)
+    )));
+    progress(Progress::Spinner("Syncing workdir".into()));
+    on_all_nodes(handle, |r| {
+        let mut req = crate::runner::RunRequest::new(["bash", "-c", script.as_str()]);
+        if let Ok(token) = std::env::var("GIT_TOKEN") {
+            req.env.push(("GIT_TOKEN".into(), token));
+        }
+        let out = r.run(&req, None)?;
+        if out.code != 0 {
+            return Err(Error::new(
+                ErrorKind::Command,
+                format!(
+                    "Failed to clone {url} into {SKY_REMOTE_WORKDIR}: {}",
+                    out.stderr.trim()
+                ),
+            ));
+        }
+        Ok(())
+    })?;
+    progress(Progress::Info(finishing_message("Synced workdir.")));
+    Ok(())
+}
+
+/// Why a bucket mount (`file_mounts: {dst: {source: s3://..., ...}}`)
+/// cannot run on the local infra: buckets need a cloud store and its
+/// credentials, which the offline local nodes do not have.
+pub fn bucket_mount_message(dst: &str, spec: &crate::spec::storage::StorageSpec) -> String {
+    let what = match (&spec.source, &spec.name) {
+        (Some(src), _) => format!("source: {}", src.py_str()),
+        (None, Some(name)) => format!("name: {name}"),
+        (None, None) => "a bucket".to_string(),
+    };
+    format!(
+        "file_mounts: {dst}: {{{what}}} is a storage (bucket) mount, which the local infra \
+         does not support: local nodes have no cloud bucket store. Launch on a cloud (e.g. \
+         --infra aws), or use a local path as the mount's source."
+    )
 }
 
 /// Where a file mount lands on a node, or why the local infra refuses it.
@@ -100,13 +163,20 @@ pub fn sync_file_mounts(
         let Some(src) = src.as_str() else {
             return Err(Error::new(
                 ErrorKind::NotSupported,
-                format!("Storage mounts ({dst}) are not supported on the local infra yet."),
+                format!(
+                    "file_mounts: {dst}: a storage (bucket) mount, which the local infra does \
+                     not support: local nodes have no cloud bucket store."
+                ),
             ));
         };
         if src.contains("://") {
             return Err(Error::new(
                 ErrorKind::NotSupported,
-                format!("Cloud storage sources ({src}) are not supported on the local infra yet."),
+                format!(
+                    "file_mounts: {dst}: {src} is a cloud storage source, which the local infra \
+                     does not support: local nodes have no cloud bucket store. Launch on a cloud \
+                     (e.g. --infra aws), or use a local path as the source."
+                ),
             ));
         }
         let full = PathBuf::from(expand_user(src));

@@ -77,6 +77,13 @@ enum Op {
     },
     /// The autostop setting.
     AutostopStatus,
+    /// Store the lifecycle hooks (JSON list on stdin).
+    SetHooks,
+    /// Run the stored hooks of a teardown event.
+    RunHooks {
+        #[arg(long)]
+        event: String,
+    },
     /// Fail every live job (restart of a stopped cluster).
     FailAllInProgress,
     /// The runtime version.
@@ -208,6 +215,11 @@ pub fn main(args: &[String]) -> i32 {
             WaitFor::parse(&wait_for).and_then(|w| ops::set_autostop(&home, idle_minutes, w, down)),
         ),
         Op::AutostopStatus => emit(ops::autostop_status(&home)),
+        Op::SetHooks => emit(
+            read_stdin_json::<Vec<agent::hooks::Hook>>()
+                .and_then(|h| agent::hooks::store(&home, &h)),
+        ),
+        Op::RunHooks { event } => emit(agent::hooks::run(&home, &event)),
         Op::FailAllInProgress => emit(ops::fail_all_in_progress(&home)),
         Op::Version => emit(Ok(serde_json::json!({
             "agent_version": agent::AGENT_VERSION,

@@ -6,7 +6,7 @@
 use crate::cli::CliError;
 use crate::cli::console::{Console, Style};
 use crate::cli::yaml_entry;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::spec::dag::{self, DagSpec, Notice};
 use crate::spec::docker_login::{check as docker_login_valid, has_docker_image};
 use crate::spec::infra::{Cloud, InfraInfo};
@@ -256,20 +256,21 @@ fn pairs(v: &[(String, Option<String>)]) -> Vec<(Value, Value)> {
         .collect()
 }
 
-/// Git workdirs (`{url, ref}`) need the remote checked for access and the
-/// ref type (`update_envs_and_secrets_from_workdir`); that needs the network
-/// and the git support of a later issue, so stix refuses them for now.
-fn envs_from_git_workdir(task: &Task) -> Result<()> {
-    match &task.workdir {
-        Some(Value::Map(m)) => Err(Error::new(
-            ErrorKind::NotImplemented,
-            format!(
-                "git workdir {} is not supported by stix yet (it needs the git support of a later release).",
-                m.get("url").map(Value::py_repr).unwrap_or_default()
-            ),
-        )),
-        _ => Ok(()),
-    }
+/// `update_envs_and_secrets_from_workdir`: a git workdir (`{url, ref}`)
+/// is checked for access and adds `GIT_URL` and its ref's `GIT_*` env.
+fn envs_from_git_workdir(task: &mut Task) -> Result<()> {
+    let Some(Value::Map(m)) = &task.workdir else {
+        return Ok(());
+    };
+    let get = |k: &str| m.get(k).filter(|v| !v.is_null()).map(Value::py_str);
+    let url = get("url").unwrap_or_default();
+    let git_ref = get("ref").unwrap_or_default();
+    let envs = crate::backend::git_workdir::workdir_envs(&url, &git_ref)?;
+    let pairs: Vec<(Value, Value)> = envs
+        .into_iter()
+        .map(|(k, v)| (Value::from(k), Value::from(v)))
+        .collect();
+    task.update_envs(pairs, true)
 }
 
 fn recipe_name(entrypoint: &str) -> Option<&str> {
@@ -405,7 +406,7 @@ pub fn make_task_or_dag(
         t
     };
     task.update_workdir(workdir, git_url, git_ref);
-    envs_from_git_workdir(&task)?;
+    envs_from_git_workdir(&mut task)?;
     task.set_resources_override(&params)?;
     warn_docker_login(&task, console);
     if let Some(n) = req.num_nodes {

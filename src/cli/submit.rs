@@ -249,7 +249,7 @@ mod tests {
     fn hint_lists_job_commands_only_with_a_job() {
         let with = cluster_job_hint(Some(3), "c", true);
         assert!(with.contains("\nJob ID: 3\n") && with.contains("sky cancel c 3"));
-        assert!(with.contains("ssh c"));
+        assert!(with.contains("To log into the head VM:\t\x1b[1mssh c\x1b[0m"));
         let without = cluster_job_hint(None, "c", false);
         assert!(!without.contains("Job ID") && without.contains("sky down c"));
         assert!(!without.contains("ssh c"));

@@ -61,11 +61,11 @@ fn clouds_str(list: &[&'static dyn Cloud]) -> String {
 /// type has.
 pub fn effective_cpus_mem(cat: &Catalogs, r: &Resources) -> (Option<String>, Option<String>) {
     let (mut cpus, mut mem) = (r.cpus.clone(), r.memory.clone());
-    if let (Some(cloud), Some(it)) = (launchable::cloud_of(r), r.instance_type.as_deref()) {
-        if let Ok((v, m)) = cloud.get_vcpus_mem_from_instance_type(cat, it) {
-            cpus = cpus.or(v.map(crate::yaml::py_float_repr));
-            mem = mem.or(m.map(crate::yaml::py_float_repr));
-        }
+    if let (Some(cloud), Some(it)) = (launchable::cloud_of(r), r.instance_type.as_deref())
+        && let Ok((v, m)) = cloud.get_vcpus_mem_from_instance_type(cat, it)
+    {
+        cpus = cpus.or(v.map(crate::yaml::py_float_repr));
+        mem = mem.or(m.map(crate::yaml::py_float_repr));
     }
     (cpus, mem)
 }

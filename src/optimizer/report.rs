@@ -439,22 +439,22 @@ fn format_simplified(cat: &Catalogs, r: &Resources) -> Result<String> {
     {
         parts.push(format!("gpus={}:{}", k.py_str(), v.py_str()));
     }
-    if accs.is_none() || kube {
-        if let (Some(cloud), Some(it)) = (launchable::cloud_of(r), r.instance_type.as_deref()) {
-            let (vcpus, mem) = cloud.get_vcpus_mem_from_instance_type(cat, it)?;
-            let fmt = |x: f64| {
-                if x.fract() == 0.0 {
-                    format!("{x:.0}")
-                } else {
-                    format!("{x:.1}")
-                }
-            };
-            if let Some(c) = vcpus {
-                parts.push(format!("cpus={}", fmt(c)));
+    if (accs.is_none() || kube)
+        && let (Some(cloud), Some(it)) = (launchable::cloud_of(r), r.instance_type.as_deref())
+    {
+        let (vcpus, mem) = cloud.get_vcpus_mem_from_instance_type(cat, it)?;
+        let fmt = |x: f64| {
+            if x.fract() == 0.0 {
+                format!("{x:.0}")
+            } else {
+                format!("{x:.1}")
             }
-            if let Some(m) = mem {
-                parts.push(format!("mem={}", fmt(m)));
-            }
+        };
+        if let Some(c) = vcpus {
+            parts.push(format!("cpus={}", fmt(c)));
+        }
+        if let Some(m) = mem {
+            parts.push(format!("mem={}", fmt(m)));
         }
     }
     if !kube && r.cloud.is_none_or(|c| c.name() != "slurm") {

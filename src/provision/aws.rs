@@ -212,6 +212,7 @@ fn instance_info(i: &aws_sdk_ec2::types::Instance, cfg: &AwsProviderConfig) -> I
             identity_file: (!cfg.ssh_private_key.is_empty())
                 .then(|| PathBuf::from(&cfg.ssh_private_key)),
             proxy_jump: None,
+            home: None,
         },
         resources: cfg.node_resources.clone(),
     }

@@ -33,11 +33,27 @@ pub fn note_wait(d: std::time::Duration) {
     API_NANOS.fetch_add(d.as_nanos() as u64, Ordering::Relaxed);
 }
 
-/// Runs one SDK future to completion on the shared runtime.
-/// (The SSH runner's small runtime: provisioning is a handful of
-/// sequential HTTP calls and needs no runtime of its own.)
+/// Runs one SDK future to completion on the process's AWS runtime. One
+/// runtime for the process (not the SSH runner's per-thread ones): the
+/// cached SDK clients keep connection pools whose tasks live on it.
 pub fn block_on<F: Future>(f: F) -> Result<F::Output> {
-    Ok(crate::runner::ssh_master::runtime()?.block_on(f))
+    static RUNTIME: std::sync::OnceLock<std::result::Result<tokio::runtime::Runtime, String>> =
+        std::sync::OnceLock::new();
+    let rt = RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("stix-aws")
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())
+    });
+    match rt {
+        Ok(rt) => Ok(rt.block_on(f)),
+        Err(e) => Err(Error::new(
+            ErrorKind::Os,
+            format!("Failed to start the AWS runtime: {e}"),
+        )),
+    }
 }
 
 /// The SDK config for `region` (`None`: the profile's or environment's

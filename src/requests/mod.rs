@@ -386,10 +386,28 @@ pub fn list(all: bool, limit: Option<usize>) -> Result<Vec<RequestRecord>> {
             "SELECT {COLUMNS} FROM requests {filter} ORDER BY created_at DESC{limit}"
         ))
         .map_err(sql_err)?;
-    stmt.query_map([], record)
+    let mut rows: Vec<RequestRecord> = stmt
+        .query_map([], record)
         .map_err(sql_err)?
         .collect::<rusqlite::Result<_>>()
-        .map_err(sql_err)
+        .map_err(sql_err)?;
+    // A request whose process died (kill -9, a crash) never finishes by
+    // itself: it is FAILED, as SkyPilot's server marks a dead worker's.
+    for r in rows.iter_mut() {
+        if r.status == RequestStatus::Running && r.pid.is_some_and(|p| !procs_alive(p)) {
+            let e = Error::new(
+                ErrorKind::Runtime,
+                format!("Request {} failed: its process exited.", r.request_id),
+            );
+            finish(&r.request_id, Err(e.clone()))?;
+            r.status = RequestStatus::Failed;
+            r.error = Some(error_json(&e));
+        }
+    }
+    if !all {
+        rows.retain(|r| !r.status.is_finished());
+    }
+    Ok(rows)
 }
 
 /// Cancels the given unfinished requests (all of them when `None`) and

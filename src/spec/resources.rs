@@ -278,14 +278,14 @@ impl Resources {
                 )));
             }
         }
-        if self.cloud.is_some_and(|c| c.name() == "kubernetes") {
-            if let Some(ids) = &mut self.image_id {
-                for (_, v) in ids.0.iter_mut() {
-                    if let Value::Str(s) = v {
-                        if !s.starts_with("docker:") {
-                            *s = format!("docker:{s}");
-                        }
-                    }
+        if self.cloud.is_some_and(|c| c.name() == "kubernetes")
+            && let Some(ids) = &mut self.image_id
+        {
+            for (_, v) in ids.0.iter_mut() {
+                if let Value::Str(s) = v
+                    && !s.starts_with("docker:")
+                {
+                    *s = format!("docker:{s}");
                 }
             }
         }
@@ -432,13 +432,14 @@ impl Resources {
                 };
                 args.insert("runtime_version", version);
             }
-            if let Some(it) = &self.instance_type {
-                if tpu_vm && it != "TPU-VM" {
-                    return Err(Error::value(format!(
-                        "Cannot specify instance type (got {}) for TPU VM.",
-                        py_str_repr(it)
-                    )));
-                }
+            if let Some(it) = &self.instance_type
+                && tpu_vm
+                && it != "TPU-VM"
+            {
+                return Err(Error::value(format!(
+                    "Cannot specify instance type (got {}) for TPU VM.",
+                    py_str_repr(it)
+                )));
             }
         }
         Ok(())

@@ -154,13 +154,13 @@ impl Resources {
             );
             vol.insert("attach_mode", attach.as_str());
             if storage == "network" {
-                if let Some(Value::Float(f)) = vol.get("disk_size") {
-                    if f.round() != *f {
-                        return Err(Error::value(format!(
-                            "Volume size must be an integer. Got: {}.",
-                            py_float_repr(*f)
-                        )));
-                    }
+                if let Some(Value::Float(f)) = vol.get("disk_size")
+                    && f.round() != *f
+                {
+                    return Err(Error::value(format!(
+                        "Volume size must be an integer. Got: {}.",
+                        py_float_repr(*f)
+                    )));
                 }
                 if !vol.contains("name") {
                     return Err(Error::value(format!(

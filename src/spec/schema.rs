@@ -240,16 +240,16 @@ pub fn iter_errors(instance: &Value, schema: &Schema) -> Vec<SchemaError> {
         }
     }
     mark(&mut marks, "enum", &errs);
-    if let Some(values) = &schema.enum_values {
-        if !values.iter().any(|v| py_eq(v, instance)) {
-            let reprs = Value::Seq(values.clone()).py_repr();
-            errs.push(SchemaError::new(
-                "enum",
-                format!("{} is not one of {reprs}", instance.py_repr()),
-                schema,
-                instance,
-            ));
-        }
+    if let Some(values) = &schema.enum_values
+        && !values.iter().any(|v| py_eq(v, instance))
+    {
+        let reprs = Value::Seq(values.clone()).py_repr();
+        errs.push(SchemaError::new(
+            "enum",
+            format!("{} is not one of {reprs}", instance.py_repr()),
+            schema,
+            instance,
+        ));
     }
     mark(&mut marks, "anyOf", &errs);
     if !schema.any_of.is_empty() {
@@ -321,15 +321,15 @@ pub fn iter_errors(instance: &Value, schema: &Schema) -> Vec<SchemaError> {
         }
     }
     mark(&mut marks, "not", &errs);
-    if let Some((sub, repr)) = &schema.not {
-        if iter_errors(instance, sub).is_empty() {
-            errs.push(SchemaError::new(
-                "not",
-                format!("{} should not be valid under {repr}", instance.py_repr()),
-                schema,
-                instance,
-            ));
-        }
+    if let Some((sub, repr)) = &schema.not
+        && iter_errors(instance, sub).is_empty()
+    {
+        errs.push(SchemaError::new(
+            "not",
+            format!("{} should not be valid under {repr}", instance.py_repr()),
+            schema,
+            instance,
+        ));
     }
     if schema.order.is_empty() {
         errs
@@ -548,15 +548,15 @@ fn string_errors(s: &str, instance: &Value, schema: &Schema, errs: &mut Vec<Sche
             instance,
         ));
     }
-    if let Some((src, re)) = &schema.pattern {
-        if !re.is_match(s) {
-            errs.push(SchemaError::new(
-                "pattern",
-                format!("{} does not match {}", instance.py_repr(), py_str_repr(src)),
-                schema,
-                instance,
-            ));
-        }
+    if let Some((src, re)) = &schema.pattern
+        && !re.is_match(s)
+    {
+        errs.push(SchemaError::new(
+            "pattern",
+            format!("{} does not match {}", instance.py_repr(), py_str_repr(src)),
+            schema,
+            instance,
+        ));
     }
     if let Some((values, case_sensitive)) = &schema.custom_enum {
         let hit = if *case_sensitive {

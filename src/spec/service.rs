@@ -258,14 +258,14 @@ impl ServiceSpec {
             }
         }
         let min = num(&Some(self.min_replicas.clone()));
-        if let Some(max) = &self.max_replicas {
-            if num(&Some(max.clone())) < min {
-                return Err(Error::value(format!(
-                    "max_replicas must be greater than or equal to min_replicas. Found: min_replicas={}, max_replicas={}",
-                    self.min_replicas.py_str(),
-                    max.py_str()
-                )));
-            }
+        if let Some(max) = &self.max_replicas
+            && num(&Some(max.clone())) < min
+        {
+            return Err(Error::value(format!(
+                "max_replicas must be greater than or equal to min_replicas. Found: min_replicas={}, max_replicas={}",
+                self.min_replicas.py_str(),
+                max.py_str()
+            )));
         }
         if self.target_qps_per_replica.is_some() {
             if self.max_replicas.is_none() {
@@ -289,12 +289,12 @@ impl ServiceSpec {
                 self.readiness_path
             )));
         }
-        if let Some(p) = &self.load_balancing_policy {
-            if !["round_robin", "least_load", "instance_aware_least_load"].contains(&p.as_str()) {
-                return Err(Error::value(format!(
-                    "Unknown load balancing policy: {p}. Available policies: ['round_robin', 'least_load', 'instance_aware_least_load']"
-                )));
-            }
+        if let Some(p) = &self.load_balancing_policy
+            && !["round_robin", "least_load", "instance_aware_least_load"].contains(&p.as_str())
+        {
+            return Err(Error::value(format!(
+                "Unknown load balancing policy: {p}. Available policies: ['round_robin', 'least_load', 'instance_aware_least_load']"
+            )));
         }
         Ok(())
     }

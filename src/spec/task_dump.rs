@@ -280,15 +280,12 @@ pub fn redact_task_yaml(config: &mut Map) {
         .0
         .iter_mut()
         .find(|(k, _)| k.as_str() == Some("resources"))
-    {
-        if let Some((_, Value::Map(docker))) = res
+        && let Some((_, Value::Map(docker))) = res
             .0
             .iter_mut()
             .find(|(k, _)| k.as_str() == Some("_docker_login_config"))
-        {
-            if docker.get("password").is_some_and(|p| !p.is_null()) {
-                docker.insert("password", "<redacted>");
-            }
-        }
+        && docker.get("password").is_some_and(|p| !p.is_null())
+    {
+        docker.insert("password", "<redacted>");
     }
 }

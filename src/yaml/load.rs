@@ -275,15 +275,15 @@ pub fn resolve_plain(text: &str) -> Value {
     if let Some(b) = construct_bool(text) {
         return Value::Bool(b);
     }
-    if is_yaml11_int(text) {
-        if let Some(v) = construct_int(text) {
-            return v;
-        }
+    if is_yaml11_int(text)
+        && let Some(v) = construct_int(text)
+    {
+        return v;
     }
-    if is_yaml11_float(text) {
-        if let Some(v) = construct_float(text) {
-            return v;
-        }
+    if is_yaml11_float(text)
+        && let Some(v) = construct_float(text)
+    {
+        return v;
     }
     Value::Str(text.to_string())
 }

@@ -364,6 +364,24 @@ pub fn is_ascii_digits(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// Converts parsed JSON into a [`Value`] (objects keep their order).
+pub fn json_to_value(j: &serde_json::Value) -> Value {
+    match j {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        serde_json::Value::String(s) => Value::Str(s.clone()),
+        serde_json::Value::Array(a) => Value::Seq(a.iter().map(json_to_value).collect()),
+        serde_json::Value::Object(o) => Value::Map(Map(o
+            .iter()
+            .map(|(k, v)| (Value::Str(k.clone()), json_to_value(v)))
+            .collect())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -397,23 +415,5 @@ mod tests {
         assert_eq!(py_parse_float("1e3"), Some(1000.0));
         assert_eq!(py_parse_int("12"), Some(12));
         assert_eq!(py_parse_int("1.5"), None);
-    }
-}
-
-/// Converts parsed JSON into a [`Value`] (objects keep their order).
-pub fn json_to_value(j: &serde_json::Value) -> Value {
-    match j {
-        serde_json::Value::Null => Value::Null,
-        serde_json::Value::Bool(b) => Value::Bool(*b),
-        serde_json::Value::Number(n) => match n.as_i64() {
-            Some(i) => Value::Int(i),
-            None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
-        },
-        serde_json::Value::String(s) => Value::Str(s.clone()),
-        serde_json::Value::Array(a) => Value::Seq(a.iter().map(json_to_value).collect()),
-        serde_json::Value::Object(o) => Value::Map(Map(o
-            .iter()
-            .map(|(k, v)| (Value::Str(k.clone()), json_to_value(v)))
-            .collect())),
     }
 }

@@ -171,6 +171,7 @@ pub fn try_bootstrap(
             provider_config: cfg.to_json(),
             count,
             resume_stopped_nodes: true,
+            zone: None,
         },
     )
 }

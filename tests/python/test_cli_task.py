@@ -191,10 +191,16 @@ def test_dag_warning_lists_ignored_overrides(case_dir, capfd):
             'contains multiple tasks.') in out
 
 
-def test_git_workdir_is_refused_until_supported(case_dir):
-    with pytest.raises(NotImplementedError, match='git workdir'):
+def test_git_workdir_that_cannot_be_reached_is_a_value_error(case_dir):
+    # SkyPilot checks the repository first (offline, or a repository that
+    # does not exist, both fail the check) and words the failure so.
+    with pytest.raises(ValueError,
+                       match='Failed to access repository https://github.com/'
+                       'x/y. If this is a private repository'):
         _sky.task_from_cli_args(
             ['launch', 'echo', '--git-url', 'https://github.com/x/y'])
+    with pytest.raises(ValueError, match='Unsupported git URL format: /x/y'):
+        _sky.task_from_cli_args(['launch', 'echo', '--git-url', '/x/y'])
 
 
 def test_yaml_in_a_git_repo_records_its_commit(tmp_path, monkeypatch):
