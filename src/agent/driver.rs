@@ -313,6 +313,9 @@ fn run_unit(
         ip: None,
         script: String::new(),
         // Ray exposes only the reserved devices to the task.
-        env: vec![("CUDA_VISIBLE_DEVICES".into(), alloc.cuda_visible_devices())],
+        env: vec![(
+            "CUDA_VISIBLE_DEVICES".into(),
+            alloc.cuda_visible_devices(&node.resources),
+        )],
     }
 }

@@ -31,11 +31,13 @@ pub struct NodeAlloc {
 }
 
 impl NodeAlloc {
-    /// `CUDA_VISIBLE_DEVICES` for this rank.
-    pub fn cuda_visible_devices(&self) -> String {
+    /// `CUDA_VISIBLE_DEVICES` for this rank on a node offering `node`: the
+    /// host's device numbers, which differ from the node's own when it holds
+    /// only some GPUs of a shared host.
+    pub fn cuda_visible_devices(&self, node: &NodeResources) -> String {
         self.gpus
             .iter()
-            .map(|(i, _)| i.to_string())
+            .map(|(i, _)| node.device_index(*i).to_string())
             .collect::<Vec<_>>()
             .join(",")
     }
@@ -234,6 +236,7 @@ mod tests {
             memory_gb: 8.0,
             accelerator: (gpus > 0).then(|| "A100".to_string()),
             accelerator_count: gpus,
+            gpu_indices: Vec::new(),
         }
     }
 
@@ -265,7 +268,11 @@ mod tests {
         let free = Free::new(&[node(1.0, 2), node(1.0, 2)]);
         let p = free.place(&gpu(2.0), 2).unwrap();
         assert_eq!(p.iter().map(|a| a.node).collect::<Vec<_>>(), [0, 1]);
-        assert_eq!(p[1].cuda_visible_devices(), "0,1");
+        assert_eq!(p[1].cuda_visible_devices(&node(4.0, 2)), "0,1");
+        // A node holding GPUs 2 and 3 of a shared host shows the host's numbers.
+        let mut shared = node(4.0, 2);
+        shared.gpu_indices = vec![2, 3];
+        assert_eq!(p[1].cuda_visible_devices(&shared), "2,3");
         assert!(free.place(&gpu(3.0), 1).is_none());
         assert!(free.place(&Demand::default(), 3).is_none());
         let mut cpu = Free::new(&[node(1.0, 0)]);

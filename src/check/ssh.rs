@@ -18,8 +18,10 @@ const RESET: &str = "\x1b[0m";
 pub struct PoolLine {
     /// The pool's name.
     pub name: String,
-    /// Whether it is up (`sky ssh up` ran).
+    /// Whether it is up (`sky ssh up` ran) and allowed.
     pub enabled: bool,
+    /// Left out by the config's `allowed_node_pools`.
+    pub disallowed: bool,
 }
 
 /// The pools of the file, in file order, with their state.
@@ -27,11 +29,16 @@ pub fn pool_lines(env: &Env) -> Vec<PoolLine> {
     let path = env.on_disk(&env.expanduser(file::DEFAULT_PATH));
     let names = file::pool_names(&path);
     let up = up_pools(env);
+    let allowed = crate::ssh_pools::allowed_node_pools(env);
     names
         .into_iter()
-        .map(|name| PoolLine {
-            enabled: up.contains(&name),
-            name,
+        .map(|name| {
+            let disallowed = allowed.as_ref().is_some_and(|a| !a.contains(&name));
+            PoolLine {
+                enabled: up.contains(&name) && !disallowed,
+                disallowed,
+                name,
+            }
         })
         .collect()
 }
@@ -76,6 +83,10 @@ fn details(lines: &[PoolLine], show_details: bool) -> String {
         let suffix = match (show_details, l.enabled) {
             (false, _) => String::new(),
             (true, true) => format!(": {GREEN}enabled.{RESET}"),
+            (true, false) if l.disallowed => format!(
+                ": {LIGHT_RED}disabled. {RESET}{DIM}Reason: Not included in allowed_node_pools \
+                 configuration.{RESET}"
+            ),
             (true, false) => format!(
                 ": {LIGHT_RED}disabled. {RESET}{DIM}Reason: Not set up. Use `sky ssh up --infra {}` \
                  to set up.{RESET}",
@@ -97,10 +108,12 @@ mod tests {
             PoolLine {
                 name: "a".into(),
                 enabled: true,
+                disallowed: false,
             },
             PoolLine {
                 name: "b".into(),
                 enabled: false,
+                disallowed: false,
             },
         ];
         assert_eq!(
@@ -113,5 +126,36 @@ mod tests {
             details(&lines, false),
             "\n    SSH Node Pools:\n    \x1b[2m└── \x1b[0ma"
         );
+    }
+
+    #[test]
+    fn allowed_node_pools_leaves_pools_out() {
+        let config = |text: &str| match crate::yaml::load(text).unwrap() {
+            crate::yaml::Value::Map(m) => m,
+            _ => unreachable!(),
+        };
+        let global = config("ssh:\n  allowed_node_pools: [a]\n");
+        assert_eq!(
+            crate::ssh_pools::allowed_in(&global),
+            Some(vec!["a".to_string()])
+        );
+        let workspace = config(
+            "ssh:\n  allowed_node_pools: [a]\nactive_workspace: w\nworkspaces:\n  w:\n    \
+             ssh:\n      allowed_node_pools: [b]\n",
+        );
+        assert_eq!(
+            crate::ssh_pools::allowed_in(&workspace),
+            Some(vec!["b".to_string()])
+        );
+        assert_eq!(crate::ssh_pools::allowed_in(&config("{}")), None);
+        let lines = vec![PoolLine {
+            name: "b".into(),
+            enabled: false,
+            disallowed: true,
+        }];
+        assert!(details(&lines, true).contains(
+            "b: \x1b[91mdisabled. \x1b[0m\x1b[2mReason: Not included in allowed_node_pools \
+             configuration."
+        ));
     }
 }

@@ -18,8 +18,10 @@ pub struct Ssh;
 pub fn pool_contexts() -> Vec<String> {
     let in_file = file::pool_names(&file::default_path());
     let up = up_pools();
+    let allowed = crate::ssh_pools::allowed_node_pools(&crate::config::load::Env::process());
     up.into_iter()
         .filter(|p| in_file.is_empty() || in_file.contains(p))
+        .filter(|p| allowed.as_ref().is_none_or(|a| a.contains(p)))
         .map(|p| format!("ssh-{p}"))
         .collect()
 }

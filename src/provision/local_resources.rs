@@ -40,6 +40,7 @@ pub fn detect() -> NodeResources {
         memory_gb,
         accelerator,
         accelerator_count,
+        gpu_indices: Vec::new(),
     }
 }
 

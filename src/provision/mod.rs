@@ -17,8 +17,8 @@ pub mod aws_network;
 pub mod aws_ports;
 pub mod local;
 pub mod local_resources;
-pub mod ssh_key;
 pub mod ssh;
+pub mod ssh_key;
 
 use std::collections::BTreeMap;
 
@@ -51,6 +51,18 @@ pub struct NodeResources {
     pub accelerator: Option<String>,
     /// How many accelerators (GPU indices `0..count`).
     pub accelerator_count: u32,
+    /// The host's device index behind each of those accelerators, when the
+    /// node holds only some of a shared host's GPUs (an SSH pool host that
+    /// several clusters share); empty means `0..count` as they are.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gpu_indices: Vec<u32>,
+}
+
+impl NodeResources {
+    /// The host's device index of the node's accelerator `i`.
+    pub fn device_index(&self, i: u32) -> u32 {
+        self.gpu_indices.get(i as usize).copied().unwrap_or(i)
+    }
 }
 
 /// One instance of a provisioned cluster.

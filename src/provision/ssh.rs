@@ -105,6 +105,7 @@ fn resources_of(a: &Allocation) -> NodeResources {
         memory_gb: a.share.memory_gb,
         accelerator: a.share.accelerator.clone(),
         accelerator_count: a.share.gpu_indices.len() as u32,
+        gpu_indices: a.share.gpu_indices.clone(),
     }
 }
 

@@ -74,6 +74,7 @@ pub fn parse(node: &str, out: &str) -> Result<Detected> {
             memory_gb,
             accelerator: gpu_product.as_deref().map(canonical_gpu_name),
             accelerator_count: gpus.len() as u32,
+            gpu_indices: Vec::new(),
         },
         address,
         gpu_product,

@@ -25,6 +25,7 @@ fn host(idx: usize, ip: &str, cpus: f64, mem: f64, gpus: u32) -> HostRecord {
             memory_gb: mem,
             accelerator: (gpus > 0).then(|| "H100".to_string()),
             accelerator_count: gpus,
+            gpu_indices: Vec::new(),
         },
     }
 }
