@@ -301,8 +301,20 @@ impl Failover<'_> {
                 continue;
             }
             let launched = launched_from(&cat, &attempt)?;
-            let handle = new_handle(&self.cluster_name, launched, self.num_nodes);
-            match provision_once(state, handle, &self.info, None, progress) {
+            let mut handle = new_handle(&self.cluster_name, launched, self.num_nodes);
+            // A provider config that cannot be built here (no image in the
+            // region) fails over like a capacity error.
+            let seeded = super::deploy_vars::provider_config(
+                &cat,
+                &self.cluster_name,
+                &handle.launched_resources,
+                &attempt,
+            );
+            let attempted = seeded.and_then(|pc| {
+                handle.provider_config = pc;
+                provision_once(state, handle, &self.info, None, progress)
+            });
+            match attempted {
                 Ok(h) => return Ok(h),
                 Err(e) if e.kind == ErrorKind::ResourcesUnavailable => {
                     self.cleanup(state)?;

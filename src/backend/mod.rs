@@ -7,6 +7,7 @@
 //! point is finished by running it again. Progress goes to a callback;
 //! nothing here prints.
 
+pub mod deploy_vars;
 pub mod failover;
 pub mod git_workdir;
 pub mod identity;
@@ -17,6 +18,7 @@ pub mod lifecycle;
 pub mod plan;
 pub mod provisioning;
 pub mod ssh_config;
+pub mod ssh_wait;
 pub mod status_view;
 pub mod sync;
 

@@ -176,10 +176,18 @@ pub fn provision_once(
         ));
     }
     save(state, &handle, info, false)?;
+    if !lr.ports.is_empty() {
+        p.open_ports(
+            &handle.cluster_name_on_cloud,
+            &lr.ports,
+            &handle.provider_config,
+        )?;
+    }
+    let specs: Vec<_> = handle.nodes.iter().map(|n| n.runner.clone()).collect();
+    super::ssh_wait::wait_for_ssh(&name, &specs)?;
     progress(Progress::Spinner("Preparing SkyPilot runtime".into()));
     setup_runtime(&handle, prev == Some(ClusterStatus::Stopped))?;
     save(state, &handle, info, true)?;
-    let specs: Vec<_> = handle.nodes.iter().map(|n| n.runner.clone()).collect();
     if let Err(e) = super::ssh_config::add_cluster(&name, &handle.cluster_name_on_cloud, &specs) {
         // `ssh <cluster>` is a convenience; the cluster itself is fine.
         progress(Progress::Info(format!(

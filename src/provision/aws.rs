@@ -43,6 +43,10 @@ impl Provisioner for AwsProvisioner {
         if cfg.region.is_empty() {
             cfg.region = region.to_string();
         }
+        // The failover loop tries one zone per call: only its subnets.
+        if let Some(zone) = &config_in.zone {
+            cfg.availability_zone = Some(zone.clone());
+        }
         let cfg = super::aws_network::bootstrap(&ec2(&cfg.region)?, cfg)?;
         Ok(ProvisionConfig {
             provider_config: cfg.to_json(),

@@ -197,6 +197,21 @@ fn default_image_tag(accelerator: Option<&str>, arm64: bool) -> &'static str {
     }
 }
 
+/// Whether an instance type is Graviton (arm64): its family has a `g`
+/// after the generation digit (`m7g`, `c6gn`, `t4g`, `im4gn`), unlike
+/// `g5` or `p4d`.
+pub fn is_arm64(instance_type: &str) -> bool {
+    let family = instance_type.split('.').next().unwrap_or_default();
+    match family.find(|c: char| c.is_ascii_digit()) {
+        Some(i) => family[i..]
+            .trim_start_matches(|c: char| c.is_ascii_digit())
+            .split('-')
+            .next()
+            .is_some_and(|s| s.contains('g')),
+        None => false,
+    }
+}
+
 /// Resolves `image_id` (an AMI or a `skypilot:` tag) for `region`.
 pub fn resolve_image(cat: &Catalogs, req: &DeployRequest) -> Result<String> {
     let tag = match &req.image_id {
@@ -329,6 +344,14 @@ mod tests {
         assert_eq!(default_image_tag(Some("V100"), false), GPU_CUDA12_IMAGE);
         assert_eq!(default_image_tag(Some("Inferentia2"), false), NEURON_IMAGE);
         assert_eq!(default_image_tag(None, true), CPU_ARM64_IMAGE);
+        for (it, arm) in [
+            ("m7g.large", true),
+            ("c6gn.xlarge", true),
+            ("g5.xlarge", false),
+        ] {
+            assert_eq!(is_arm64(it), arm, "{it}");
+        }
+        assert!(!is_arm64("p4d.24xlarge") && !is_arm64("m7i-flex.large"));
     }
 
     #[test]

@@ -1,0 +1,86 @@
+//! Waiting for freshly provisioned nodes to accept SSH before the runtime
+//! is deployed on them: a cloud instance is "running" well before sshd
+//! listens. Bounded, with an error naming the host that never answered.
+
+use std::net::{TcpStream, ToSocketAddrs};
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::runner::RunnerSpec;
+
+/// How long to wait for a node's SSH port by default (SkyPilot waits a
+/// few minutes for a new instance's sshd).
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+/// One connection attempt.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The wait's bound: `STIX_SSH_WAIT_TIMEOUT` seconds (tests shorten it).
+fn timeout() -> Duration {
+    std::env::var("STIX_SSH_WAIT_TIMEOUT")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map_or(DEFAULT_TIMEOUT, Duration::from_secs_f64)
+}
+
+/// Waits until every SSH node's port accepts TCP connections (local
+/// sandboxes and nodes reached another way are not waited for).
+pub fn wait_for_ssh(cluster: &str, runners: &[RunnerSpec]) -> Result<()> {
+    let deadline = Instant::now() + timeout();
+    for spec in runners {
+        let RunnerSpec::Ssh {
+            host,
+            port,
+            proxy_jump: None,
+            ..
+        } = spec
+        else {
+            continue;
+        };
+        wait_one(cluster, host, *port, deadline)?;
+    }
+    Ok(())
+}
+
+fn wait_one(cluster: &str, host: &str, port: u16, deadline: Instant) -> Result<()> {
+    loop {
+        let reached = (host, port).to_socket_addrs().is_ok_and(|mut addrs| {
+            addrs.any(|a| {
+                let left = deadline.saturating_duration_since(Instant::now());
+                let t = CONNECT_TIMEOUT.min(left).max(Duration::from_millis(100));
+                TcpStream::connect_timeout(&a, t).is_ok()
+            })
+        });
+        if reached {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(Error::new(
+                ErrorKind::Runtime,
+                format!(
+                    "Failed to SSH to {host} (port {port}) of cluster {cluster:?}: the node did \
+                     not accept SSH connections within {}s.",
+                    timeout().as_secs()
+                ),
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unreachable_host_is_named() {
+        // Port 1 of localhost refuses at once; a zero bound gives up after
+        // the first try.
+        let deadline = Instant::now();
+        let e = wait_one("c", "127.0.0.1", 1, deadline).unwrap_err();
+        assert!(e.message.contains("127.0.0.1"), "{}", e.message);
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        wait_one("c", "127.0.0.1", port, Instant::now()).unwrap();
+    }
+}
