@@ -43,11 +43,12 @@ impl Provisioner for AwsProvisioner {
         if cfg.region.is_empty() {
             cfg.region = region.to_string();
         }
+        let client = ec2(&cfg.region)?;
         // The failover loop tries one zone per call: only its subnets.
         if let Some(zone) = &config_in.zone {
-            cfg.availability_zone = Some(zone.clone());
+            cfg.availability_zone = Some(super::aws_network::zone_name(&client, zone)?);
         }
-        let cfg = super::aws_network::bootstrap(&ec2(&cfg.region)?, cfg)?;
+        let cfg = super::aws_network::bootstrap(&client, cfg)?;
         Ok(ProvisionConfig {
             provider_config: cfg.to_json(),
             ..config_in

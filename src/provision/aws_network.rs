@@ -26,6 +26,24 @@ fn no_nodes(msg: impl std::fmt::Display) -> Error {
     )
 }
 
+/// The zone name (`us-east-1b`) of a catalog zone, which the public
+/// catalogs give as a zone id (`use1-az1`, the same place in every
+/// account); names pass through.
+pub fn zone_name(ec2: &Client, zone: &str) -> Result<String> {
+    if !zone.contains("-az") {
+        return Ok(zone.to_string());
+    }
+    let out = call("DescribeAvailabilityZones", || {
+        ec2.describe_availability_zones()
+            .filters(filter("zone-id", &[zone]))
+            .send()
+    })?;
+    out.availability_zones()
+        .iter()
+        .find_map(|z| z.zone_name().map(str::to_string))
+        .ok_or_else(|| no_nodes(format!("Availability zone {zone} is not offered here.")))
+}
+
 /// One EC2 filter.
 pub fn filter(name: &str, values: &[&str]) -> Filter {
     let mut b = Filter::builder().name(name);
