@@ -9,66 +9,9 @@
 
 mod aws_support;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-
 use aws_support::*;
 use stix::error::ErrorKind;
 use stix::provision;
-
-/// The proxy, killed when dropped.
-struct Proxy {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_proxy(moto: &str) -> Option<Proxy> {
-    let python = std::env::var("STIX_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/aws_support/capacity_proxy.py"
-    );
-    let mut child = match Command::new(&python)
-        .args([script, "0", moto])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-    {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("SKIP: cannot start the capacity proxy with {python}: {e}");
-            return None;
-        }
-    };
-    let mut line = String::new();
-    BufReader::new(child.stdout.take()?)
-        .read_line(&mut line)
-        .ok()?;
-    let port = line.trim().strip_prefix("ready ")?.to_string();
-    Some(Proxy {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    })
-}
-
-fn refuse(proxy: &Proxy, zones: &str) {
-    http(&proxy.url, "POST", "/__stix/refuse", zones).expect("proxy control");
-}
-
-fn refused(proxy: &Proxy) -> Vec<String> {
-    http(&proxy.url, "GET", "/__stix/refused", "")
-        .unwrap_or_default()
-        .lines()
-        .map(str::to_string)
-        .collect()
-}
 
 #[test]
 fn zones_fail_over_then_region_unavailable() {

@@ -184,6 +184,7 @@ pub fn provision_once(
         )?;
     }
     let specs: Vec<_> = handle.nodes.iter().map(|n| n.runner.clone()).collect();
+    progress(Progress::Spinner("Waiting for SSH".into()));
     super::ssh_wait::wait_for_ssh(&name, &specs)?;
     progress(Progress::Spinner("Preparing SkyPilot runtime".into()));
     setup_runtime(&handle, prev == Some(ClusterStatus::Stopped))?;

@@ -5,8 +5,10 @@
 
 #![allow(dead_code)]
 
+use std::io::{BufRead, BufReader};
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, MutexGuard, Once};
 
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
@@ -195,4 +197,62 @@ pub fn groups_named(name: &str) -> usize {
         .unwrap()
         .security_groups()
         .len()
+}
+
+/// The proxy, killed when dropped.
+pub struct Proxy {
+    child: Child,
+    /// Where the proxy listens.
+    pub url: String,
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `capacity_proxy.py` in front of moto (`None`: skip).
+pub fn start_proxy(moto: &str) -> Option<Proxy> {
+    let python = std::env::var("STIX_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/aws_support/capacity_proxy.py"
+    );
+    let mut child = match Command::new(&python)
+        .args([script, "0", moto])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("SKIP: cannot start the capacity proxy with {python}: {e}");
+            return None;
+        }
+    };
+    let mut line = String::new();
+    BufReader::new(child.stdout.take()?)
+        .read_line(&mut line)
+        .ok()?;
+    let port = line.trim().strip_prefix("ready ")?.to_string();
+    Some(Proxy {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    })
+}
+
+/// Zones the proxy refuses from now on.
+pub fn refuse(proxy: &Proxy, zones: &str) {
+    http(&proxy.url, "POST", "/__stix/refuse", zones).expect("proxy control");
+}
+
+/// Zones refused so far.
+pub fn refused(proxy: &Proxy) -> Vec<String> {
+    http(&proxy.url, "GET", "/__stix/refused", "")
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
 }
