@@ -304,12 +304,14 @@ impl Failover<'_> {
             let mut handle = new_handle(&self.cluster_name, launched, self.num_nodes);
             // A provider config that cannot be built here (no image in the
             // region) fails over like a capacity error.
-            let seeded = super::deploy_vars::provider_config(
-                &cat,
-                &self.cluster_name,
-                &handle.launched_resources,
-                &attempt,
-            );
+            let seeded = provisioner_for(&handle.provider_name).and_then(|p| {
+                p.deploy_vars(
+                    &cat,
+                    &self.cluster_name,
+                    &handle.launched_resources,
+                    &attempt,
+                )
+            });
             let attempted = seeded.and_then(|pc| {
                 handle.provider_config = pc;
                 provision_once(state, handle, &self.info, None, progress)

@@ -7,7 +7,6 @@
 //! point is finished by running it again. Progress goes to a callback;
 //! nothing here prints.
 
-pub mod deploy_vars;
 pub mod failover;
 pub mod git_workdir;
 pub mod identity;

@@ -184,6 +184,16 @@ impl Provisioner for AwsProvisioner {
         super::aws_ports::open(&ec2(&cfg.region)?, cluster_name_on_cloud, ports, &cfg)
     }
 
+    fn deploy_vars(
+        &self,
+        cat: &crate::catalog::Catalogs,
+        cluster_name: &str,
+        launched: &crate::backend::LaunchedResources,
+        chosen: &crate::spec::resources::Resources,
+    ) -> Result<serde_json::Value> {
+        super::aws_deploy::from_launch(cat, cluster_name, launched, chosen)
+    }
+
     fn cleanup_ports(
         &self,
         _cluster_name_on_cloud: &str,

@@ -307,6 +307,58 @@ pub fn provider_config(
     })
 }
 
+/// The AWS deploy request of one attempt, resolved into the provider config.
+pub fn from_launch(
+    cat: &Catalogs,
+    cluster_name: &str,
+    lr: &crate::backend::LaunchedResources,
+    chosen: &crate::spec::resources::Resources,
+) -> Result<serde_json::Value> {
+    let env = Env::process();
+    let region = lr.region.clone().unwrap_or_default();
+    let user_hash = crate::backend::identity::user_hash();
+    let key_dir =
+        std::path::PathBuf::from(env.expanduser(&format!("~/.sky/clients/{user_hash}/ssh")));
+    let (private, public) = crate::provision::ssh_key::get_or_generate(&key_dir)?;
+    // `image_id` is keyed by region (None: any region).
+    let image_id = chosen.image_id.as_ref().and_then(|m| {
+        m.get_value(&Value::from(region.clone()))
+            .or_else(|| m.get_value(&Value::Null))
+            .map(|v| v.py_str())
+    });
+    let labels = chosen
+        .labels
+        .as_ref()
+        .map(|m| m.0.iter().map(|(k, v)| (k.py_str(), v.py_str())).collect())
+        .unwrap_or_default();
+    let instance_type = lr.instance_type.clone().unwrap_or_default();
+    let (accelerator, count) = lr.accelerators.clone().unzip();
+    let req = DeployRequest {
+        cluster_name: cluster_name.to_string(),
+        region,
+        zones: lr.zone.iter().cloned().collect(),
+        arm64: is_arm64(&instance_type),
+        instance_type,
+        accelerator: accelerator.clone(),
+        image_id,
+        disk_size: chosen.disk_size.and_then(|d| u32::try_from(d).ok()),
+        disk_tier: chosen.disk_tier.clone(),
+        use_spot: lr.use_spot,
+        labels,
+        ports: lr.ports.clone(),
+        user: user_hash,
+        ssh_key: (private.display().to_string(), public),
+        node_resources: crate::provision::NodeResources {
+            cpus: lr.cpus.unwrap_or_default(),
+            memory_gb: lr.memory_gb.unwrap_or_default(),
+            accelerator,
+            accelerator_count: count.map_or(0, |c| c as u32),
+            gpu_indices: Vec::new(),
+        },
+    };
+    Ok(provider_config(cat, &env, &req)?.to_json())
+}
+
 /// SkyPilot's cloud-init user data: creates `user` with password-less sudo
 /// and the cluster key, and turns off unattended upgrades (apt locks).
 pub fn user_data(user: &str, public_key: &str) -> String {

@@ -200,6 +200,19 @@ pub trait Provisioner: Send + Sync {
         ports: &[String],
         provider_config: &serde_json::Value,
     ) -> Result<()>;
+    /// The provider config a new cluster's handle starts with, before
+    /// `bootstrap_instances` (SkyPilot's deploy variables): `chosen` is
+    /// the task's resources `launched` came from. Null: the launched
+    /// resources are all this provisioner needs.
+    fn deploy_vars(
+        &self,
+        _cat: &crate::catalog::Catalogs,
+        _cluster_name: &str,
+        _launched: &crate::backend::LaunchedResources,
+        _chosen: &crate::spec::resources::Resources,
+    ) -> Result<serde_json::Value> {
+        Ok(serde_json::Value::Null)
+    }
 }
 
 /// Makes a provisioner (what [`register`] keeps).
