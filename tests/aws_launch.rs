@@ -2,9 +2,10 @@
 //! proxy): the optimizer picks m6i.large in us-east-1 from the shared
 //! catalogs, the failover loop tries zone after zone (the first two
 //! refuse), and the instances come up with the task's tags, zone, spot
-//! and ports. The runtime cannot be set up (no host behind moto's private
-//! IPs), so the launch stops at the SSH wait naming the host, and nothing
-//! is left in moto afterwards.
+//! and ports. The label `stix-local-aws: off` keeps the local AWS from
+//! giving the instance an SSH host (as a VM that never boots), so the
+//! launch stops at the SSH wait naming the host, and nothing is left in
+//! moto afterwards.
 
 #![cfg(feature = "aws")]
 
@@ -13,7 +14,7 @@ mod common;
 
 use aws_support::*;
 use stix::backend::{self, LaunchOptions, Progress};
-use stix::provision::aws_client::{block_on, ec2};
+use stix::provision::aws_client::ec2;
 use stix::provision::aws_network::zone_name;
 
 const TASK: &str = "name: web
@@ -24,28 +25,9 @@ resources:
   ports: 8080
   labels:
     team: ml
+    stix-local-aws: 'off'
 run: echo hi
 ";
-
-/// Subnets for the catalog's other us-east-1 zones (make_vpc has a-c).
-fn more_subnets(vpc: &str) {
-    let c = ec2(REGION).unwrap();
-    for (zone, cidr) in [
-        ("us-east-1d", "10.213.204.0/24"),
-        ("us-east-1e", "10.213.205.0/24"),
-        ("us-east-1f", "10.213.206.0/24"),
-    ] {
-        block_on(
-            c.create_subnet()
-                .vpc_id(vpc)
-                .cidr_block(cidr)
-                .availability_zone(zone)
-                .send(),
-        )
-        .unwrap()
-        .unwrap();
-    }
-}
 
 fn live() -> Vec<aws_sdk_ec2::types::Instance> {
     all_instances()
@@ -70,7 +52,8 @@ fn launch_fails_over_zones_and_leaves_nothing() {
     use_endpoint(&proxy.url);
     reset(&moto);
     let vpc = make_vpc();
-    more_subnets(&vpc);
+    // Subnets for the catalog's other us-east-1 zones (make_vpc has a-c).
+    add_subnets(&vpc, 3..6);
     let w = common::World::new("aws-launch");
     let cats = w.home.join(".sky/catalogs");
     std::fs::create_dir_all(&cats).unwrap();
