@@ -101,23 +101,42 @@ pub fn agent_command_for(runner: &RunnerSpec) -> Vec<String> {
     kind.remote_argv()
 }
 
-/// A file as the hash cache knows it: path, size, mtime (ns).
-type FileKey = (PathBuf, u64, i64);
+/// A file as the hash cache knows it: path, size, mtime (ns), inode.
+type FileKey = (PathBuf, u64, i64, u64);
 
 /// A short content hash of `path` (FNV-1a over 8-byte words), cached per
-/// path, size and mtime so a multi-node deploy reads the file once.
+/// path, size, mtime and inode in the process (a multi-node deploy reads
+/// the file once) and on disk under `~/.sky/cache/hashes/` (every `sky
+/// launch` is a new process, and hashing the runtime artifact, tens of MB,
+/// would otherwise be paid on each).
 pub fn content_hash(path: &Path) -> Result<String> {
     static CACHE: OnceLock<Mutex<HashMap<FileKey, String>>> = OnceLock::new();
     let os = |e: std::io::Error| Error::new(ErrorKind::Os, format!("{}: {e}", path.display()));
     let meta = std::fs::metadata(path).map_err(os)?;
-    let mtime = std::os::unix::fs::MetadataExt::mtime_nsec(&meta)
-        + std::os::unix::fs::MetadataExt::mtime(&meta) * 1_000_000_000;
-    let key = (path.to_path_buf(), meta.len(), mtime);
+    use std::os::unix::fs::MetadataExt;
+    let mtime = meta.mtime_nsec() + meta.mtime() * 1_000_000_000;
+    let key = (path.to_path_buf(), meta.len(), mtime, meta.ino());
     let cache = CACHE.get_or_init(Default::default);
     if let Some(h) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
         return Ok(h);
     }
-    let bytes = std::fs::read(path).map_err(os)?;
+    let disk = disk_cache_entry(&key);
+    let hex = match std::fs::read_to_string(&disk) {
+        Ok(h) if h.len() == 16 && h.bytes().all(|b| b.is_ascii_hexdigit()) => h,
+        _ => {
+            let h = fnv_words(&std::fs::read(path).map_err(os)?);
+            store_atomically(&disk, &h);
+            h
+        }
+    };
+    if let Ok(mut c) = cache.lock() {
+        c.insert(key, hex.clone());
+    }
+    Ok(hex)
+}
+
+/// FNV-1a over 8-byte words (the tail bytewise), seeded with the length.
+fn fnv_words(bytes: &[u8]) -> String {
     let mut h = 0xcbf29ce484222325u64 ^ bytes.len() as u64;
     let mut words = bytes.chunks_exact(8);
     for w in words.by_ref() {
@@ -128,11 +147,29 @@ pub fn content_hash(path: &Path) -> Result<String> {
     for b in words.remainder() {
         h = (h ^ u64::from(*b)).wrapping_mul(0x100000001b3);
     }
-    let hex = format!("{h:016x}");
-    if let Ok(mut c) = cache.lock() {
-        c.insert(key, hex.clone());
-    }
-    Ok(hex)
+    format!("{h:016x}")
+}
+
+/// The disk cache file of one file version: named by a hash of its key,
+/// so entries never need a lock or a cleanup pass to stay correct.
+fn disk_cache_entry(key: &FileKey) -> PathBuf {
+    let (path, size, mtime, ino) = key;
+    let id = format!("{}\0{size}\0{mtime}\0{ino}", path.display());
+    let dir = crate::spec::task::expand_user("~/.sky/cache/hashes");
+    PathBuf::from(dir).join(fnv_words(id.as_bytes()))
+}
+
+/// Best effort: a cache that cannot be written only costs a rehash.
+fn store_atomically(file: &Path, text: &str) {
+    let Some(dir) = file.parent() else { return };
+    let tmp = dir.join(format!(
+        ".tmp{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let _ = std::fs::create_dir_all(dir)
+        .and_then(|_| std::fs::write(&tmp, text))
+        .and_then(|_| std::fs::rename(&tmp, file));
 }
 
 /// Shell that makes `ver/name` the active runtime: the stable link moves

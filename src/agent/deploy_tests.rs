@@ -201,3 +201,21 @@ fn head_view_runs_the_head_locally_and_copies_keys() {
     let mode = std::fs::metadata(&copied).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
 }
+
+#[test]
+fn hash_cache_entries_follow_the_file_version() {
+    let p = PathBuf::from("/x/stix");
+    let a = disk_cache_entry(&(p.clone(), 10, 5, 7));
+    assert_eq!(a, disk_cache_entry(&(p.clone(), 10, 5, 7)));
+    // Rewritten (mtime), replaced (inode) or resized: another entry.
+    for other in [(p.clone(), 10, 6, 7), (p.clone(), 10, 5, 8), (p, 11, 5, 7)] {
+        assert_ne!(a, disk_cache_entry(&other));
+    }
+    let d = tmp("hashcache");
+    let f = d.join("sub").join("entry");
+    store_atomically(&f, "0123456789abcdef");
+    assert_eq!(std::fs::read_to_string(&f).unwrap(), "0123456789abcdef");
+    assert_eq!(std::fs::read_dir(d.join("sub")).unwrap().count(), 1);
+    assert_eq!(fnv_words(b"abc"), fnv_words(b"abc"));
+    assert_ne!(fnv_words(b"abc"), fnv_words(b"abd"));
+}

@@ -3,6 +3,7 @@
 //! listens. Bounded, with an error naming the host that never answered.
 
 use std::net::{TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, ErrorKind, Result};
@@ -23,9 +24,25 @@ fn timeout() -> Duration {
         .map_or(DEFAULT_TIMEOUT, Duration::from_secs_f64)
 }
 
+static WAITED_NANOS: AtomicU64 = AtomicU64::new(0);
+
+/// Time this process spent waiting for nodes to accept SSH (a new
+/// instance booting), for the launch-overhead benchmark: like the cloud
+/// API's own time, it is not stix's overhead.
+pub fn waited() -> Duration {
+    Duration::from_nanos(WAITED_NANOS.load(Ordering::Relaxed))
+}
+
 /// Waits until every SSH node's port accepts TCP connections (local
 /// sandboxes and nodes reached another way are not waited for).
 pub fn wait_for_ssh(cluster: &str, runners: &[RunnerSpec]) -> Result<()> {
+    let start = Instant::now();
+    let r = wait_all(cluster, runners);
+    WAITED_NANOS.fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    r
+}
+
+fn wait_all(cluster: &str, runners: &[RunnerSpec]) -> Result<()> {
     let deadline = Instant::now() + timeout();
     for spec in runners {
         let RunnerSpec::Ssh {
@@ -64,7 +81,9 @@ fn wait_one(cluster: &str, host: &str, port: u16, deadline: Instant) -> Result<(
                 ),
             ));
         }
-        std::thread::sleep(Duration::from_millis(500));
+        // Short: a booting node is polled with cheap connects, and every
+        // tick of lag is added to the launch.
+        std::thread::sleep(Duration::from_millis(200));
     }
 }
 
