@@ -124,8 +124,10 @@ fn stream_file(
     out(last_lines(&text, tail));
     let mut pos = text.len() as u64;
     let mut idle = 0u32;
-    while follow {
-        std::thread::sleep(Duration::from_millis(100));
+    if !follow {
+        return Ok(());
+    }
+    loop {
         let mut more = Vec::new();
         if f.seek(SeekFrom::Start(pos)).is_ok() && f.read_to_end(&mut more).is_ok() {
             pos += more.len() as u64;
@@ -134,11 +136,22 @@ fn stream_file(
             out(&more);
             continue;
         }
-        // The status check costs a DB read: every second is enough.
-        idle += 1;
-        if idle % 10 == 0 && !still_provisioning(cluster) {
+        // At the end of the file: done once provisioning is (checked at
+        // once, then every second, as the check costs a DB read).
+        if idle.is_multiple_of(10) && !still_provisioning(cluster) {
+            if idle > 0 {
+                // The launch logs its last line just after the cluster
+                // turns UP: take what came in the meantime.
+                std::thread::sleep(Duration::from_millis(200));
+                let mut rest = Vec::new();
+                if f.seek(SeekFrom::Start(pos)).is_ok() && f.read_to_end(&mut rest).is_ok() {
+                    out(&rest);
+                }
+            }
             break;
         }
+        idle += 1;
+        std::thread::sleep(Duration::from_millis(100));
     }
     Ok(())
 }
