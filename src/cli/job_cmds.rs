@@ -32,16 +32,6 @@ struct QueueArgs {
     output: String,
 }
 
-/// The job's user as SkyPilot names it (`global_user_state.get_user`):
-/// this machine's user for its own hash (stix keeps no user table).
-fn user_of(user_hash: &str) -> String {
-    if user_hash == backend::identity::user_hash() {
-        backend::identity::user_name()
-    } else {
-        user_hash.to_string()
-    }
-}
-
 /// `sky logs CLUSTER [JOB_IDS]...`
 #[derive(Parser, Debug)]
 #[command(name = "sky logs", disable_version_flag = true)]
@@ -134,7 +124,12 @@ fn queue(argv: &[String], console: &mut dyn Console) -> Result<i32, CliError> {
     if json {
         let records: serde_json::Map<String, serde_json::Value> = found
             .iter()
-            .map(|(c, jobs)| (c.clone(), jobs.iter().map(job_json).collect()))
+            .map(|(c, jobs)| {
+                (
+                    c.clone(),
+                    jobs.iter().map(backend::jobs::job_response).collect(),
+                )
+            })
             .collect();
         let text = tables::json_dumps_indent(&serde_json::Value::Object(records));
         console.echo(&[(&text, Style::Plain)], true);
@@ -163,28 +158,6 @@ fn queue(argv: &[String], console: &mut dyn Console) -> Result<i32, CliError> {
     Ok(0)
 }
 
-/// `ClusterJobRecord.model_dump(mode='json')`.
-fn job_json(j: &JobRecord) -> serde_json::Value {
-    let metadata = match &j.metadata {
-        serde_json::Value::Object(m) => serde_json::Value::Object(m.clone()),
-        _ => serde_json::json!({}),
-    };
-    serde_json::json!({
-        "job_id": j.job_id,
-        "job_name": j.job_name,
-        "username": user_of(&j.username),
-        "user_hash": j.username,
-        "submitted_at": j.submitted_at,
-        "start_at": j.start_at,
-        "end_at": j.end_at,
-        "resources": j.resources,
-        "status": j.status.as_str(),
-        "log_path": j.log_path,
-        "metadata": metadata,
-        "links": {},
-    })
-}
-
 /// `table_utils.format_job_queue`: the job table (empty text for no jobs,
 /// as prettytable prints a borderless table without rows).
 pub fn job_table(jobs: &[JobRecord], now: f64) -> String {
@@ -203,7 +176,7 @@ pub fn job_table(jobs: &[JobRecord], now: f64) -> String {
                 } else {
                     j.job_name.clone()
                 },
-                user_of(&j.username),
+                backend::jobs::user_of(&j.username),
                 tables::ago(Some(j.submitted_at), now),
                 tables::ago(j.start_at, now),
                 tables::duration(j.start_at, j.end_at, now),

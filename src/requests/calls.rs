@@ -179,12 +179,12 @@ pub fn run(
             backend::set_autostop(db, &cluster(body)?, idle, wait_for(body)?, b(body, "down"))?;
             Value::Null
         }
-        "queue" => to_json(&backend::queue(
-            db,
-            &cluster(body)?,
-            b(body, "skip_finished"),
-            owner,
-        )?),
+        "queue" => Value::Array(
+            backend::queue(db, &cluster(body)?, b(body, "skip_finished"), owner)?
+                .iter()
+                .map(backend::jobs::job_response)
+                .collect(),
+        ),
         "job_status" => {
             let map = backend::job_status(db, &cluster(body)?, ids(body).as_deref())?;
             let out: serde_json::Map<String, Value> = map

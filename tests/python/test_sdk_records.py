@@ -1,7 +1,9 @@
 """``sky.status()`` records, ``sdk.tail_provision_logs`` and graceful
 teardown through the SDK on the local infra, compared with what SkyPilot
 0.14.1 gives (tests/fixtures/cli_left/status_response.json)."""
+import getpass
 import json
+import os
 import pathlib
 
 import pytest
@@ -79,6 +81,15 @@ def test_status_records_have_skypilots_shape(home, capfd):
     for key in ('name', 'launched_at', 'status', 'cluster_hash',
                 'resources_str', 'resources_str_full', 'nodes', 'cloud'):
         assert cli_record[key] == mine[key], key
+
+    jobs = sky.get(sky.queue('rec'))
+    assert [type(j) for j in jobs] == [responses.ClusterJobRecord]
+    assert list(jobs[0].keys()) == FIXTURE['cluster_job_record_fields']
+    assert jobs[0].job_id == 1 and jobs[0]['status'] in sky.JobStatus
+    # SkyPilot names the user (not the hash) in `username`.
+    assert jobs[0].username == (os.environ.get('SKYPILOT_USER') or
+                                getpass.getuser())
+    assert isinstance(jobs[0].user_hash, str) and jobs[0].metadata == {}
 
     capfd.readouterr()
     assert sdk.tail_provision_logs('rec', follow=False) == 0

@@ -61,9 +61,12 @@ def _shape(name: str, value: Any) -> Any:
             records.append(responses.StatusResponse.model_validate(r))
         return records
     if name == 'queue':
+        from sky.schemas.api import responses
+        jobs = []
         for r in value:
             r['status'] = job_lib.JobStatus(r['status'])
-        return value
+            jobs.append(responses.ClusterJobRecord.model_validate(r))
+        return jobs
     if name == 'job_status':
         return {
             int(k): (job_lib.JobStatus(v) if v is not None else None)

@@ -102,3 +102,13 @@ class StatusResponse(ResponseBaseModel):
     _REQUIRED = ('name', 'launched_at', 'status', 'autostop', 'to_down',
                  'cluster_hash', 'cluster_ever_up', 'user_hash', 'user_name',
                  'workspace', 'is_managed', 'nodes')
+
+
+class ClusterJobRecord(ResponseBaseModel):
+    """A job of ``sky.queue()`` (after ``sky.get``)."""
+    _FIELDS = (
+        _fields('job_id job_name username user_hash submitted_at start_at '
+                'end_at resources status log_path') +
+        (('metadata', {}), ('links', {})))
+    _REQUIRED = ('job_id', 'job_name', 'username', 'user_hash',
+                 'submitted_at', 'resources', 'status', 'log_path')
