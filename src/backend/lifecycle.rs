@@ -275,6 +275,9 @@ fn teardown(state: &mut StateDb, name: &str, terminate: bool, purge: bool) -> Re
         }
     }
     super::ssh_config::remove_cluster(name);
+    if terminate {
+        super::provision_log::remove_cluster_metadata(&handle.cluster_name_on_cloud);
+    }
     state.remove_cluster(name, terminate)
 }
 
