@@ -33,27 +33,10 @@ impl User {
     fn new(name: &str) -> Option<User> {
         let moto = moto_url()?;
         local_aws()?;
-        let src = std::env::var_os("STIX_TEST_CATALOGS")
-            .map_or_else(|| PathBuf::from("/work/shared/catalogs/v7"), Into::into);
-        if !src.join("aws/vms.csv").exists() {
-            eprintln!("SKIP: no test catalogs at {}", src.display());
-            return None;
-        }
+        let src = test_catalogs()?;
         let home = std::env::temp_dir().join(format!("stix-e2e-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&home);
-        std::fs::create_dir_all(home.join(".sky/catalogs")).unwrap();
-        let ok = Command::new("cp")
-            .arg("-r")
-            .arg(&src)
-            .arg(home.join(".sky/catalogs/v8"))
-            .status()
-            .unwrap();
-        assert!(ok.success());
-        std::fs::write(
-            home.join(".sky/config.yaml"),
-            format!("aws:\n  vpc_name: {VPC_NAME}\n  use_internal_ips: true\n"),
-        )
-        .unwrap();
+        aws_home(&home, &src);
         std::fs::create_dir_all(home.join("task")).unwrap();
         std::fs::write(home.join("task/data.txt"), "data-from-workdir\n").unwrap();
         Some(User { home, moto })
