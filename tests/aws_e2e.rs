@@ -112,7 +112,7 @@ impl User {
 impl Drop for User {
     fn drop(&mut self) {
         // Whatever a failed assertion left running.
-        for c in ["e2e-od", "e2e-spot"] {
+        for c in ["e2e-od", "e2e-spot", "e2e-again"] {
             let _ = self.sky(&["down", "-y", c]);
         }
         let _ = std::fs::remove_dir_all(&self.home);
@@ -374,4 +374,51 @@ fn spot_launch_and_down() {
 
 fn id(i: &Instance) -> String {
     i.instance_id().unwrap_or_default().to_string()
+}
+
+const ONE_NODE: &str = "name: again
+workdir: .
+resources:
+  infra: aws/us-east-1
+  cpus: 2
+run: |
+  echo \"again: $(cat data.txt)\"
+";
+
+/// The other ways users reuse a cluster: `sky launch` on an UP cluster
+/// runs the next job on the same instance; on a STOPPED one it starts the
+/// same instance again first; `sky down` of a STOPPED cluster (no host to
+/// reach) removes it from moto.
+#[test]
+fn relaunch_up_and_stopped_then_down_stopped() {
+    let _g = serial();
+    let Some(user) = User::new("again") else {
+        return;
+    };
+    fresh_moto(&user.moto);
+    let c = "e2e-again";
+    user.ok(&["check", "aws"]);
+    user.write_task(ONE_NODE);
+
+    user.ok(&["launch", "-y", "-c", c, "task.yaml"]);
+    let first = ips(&instances(c));
+    assert_eq!(first.len(), 1);
+    let out = user.ok(&["launch", "-y", "-c", c, "task.yaml"]);
+    assert!(out.contains("again: data-from-workdir"), "{out}");
+    assert!(out.contains("Job submitted, ID: 2"), "{out}");
+    assert_eq!(ips(&instances(c)), first);
+
+    user.ok(&["stop", "-y", c]);
+    let ids: Vec<String> = first.keys().cloned().collect();
+    wait_hosts(&ids, &BTreeMap::new());
+    let out = user.ok(&["launch", "-y", "-c", c, "task.yaml"]);
+    assert!(out.contains("Job submitted, ID: 3"), "{out}");
+    assert_eq!(ips(&instances(c)), first);
+    assert!(instances(c).values().all(|i| state_of(i) == "running"));
+
+    user.ok(&["stop", "-y", c]);
+    wait_hosts(&ids, &BTreeMap::new());
+    user.ok(&["down", "-y", c]);
+    assert!(instances(c).is_empty(), "{:?}", instances(c));
+    assert!(user.ok(&["status"]).contains("No existing clusters."));
 }
