@@ -83,8 +83,14 @@ impl User {
         out
     }
 
-    fn write_task(&self, yaml: &str) {
-        std::fs::write(self.home.join("task/task.yaml"), yaml).unwrap();
+    /// A user with `task.yaml` = `yaml`, moto fresh (the test VPC only),
+    /// and `sky check aws` run; `None`: skip.
+    fn ready(name: &str, yaml: &str) -> Option<User> {
+        let user = User::new(name)?;
+        fresh_moto(&user.moto);
+        user.ok(&["check", "aws"]);
+        std::fs::write(user.home.join("task/task.yaml"), yaml).unwrap();
+        Some(user)
     }
 
     /// `ssh CLUSTER CMD` through the cluster's generated ssh config (ssh
@@ -231,11 +237,10 @@ run: |
 #[test]
 fn on_demand_two_nodes_launch_stop_start_down() {
     let _g = serial();
-    let Some(user) = User::new("od") else { return };
-    fresh_moto(&user.moto);
+    let Some(user) = User::ready("od", ON_DEMAND) else {
+        return;
+    };
     let c = "e2e-od";
-    user.ok(&["check", "aws"]);
-    user.write_task(ON_DEMAND);
 
     // Launch: both nodes up in moto with hosts, setup and run on both.
     let out = user.ok(&["launch", "-y", "-c", c, "task.yaml"]);
@@ -332,13 +337,10 @@ run: echo \"spot run on $(hostname)\"
 #[test]
 fn spot_launch_and_down() {
     let _g = serial();
-    let Some(user) = User::new("spot") else {
+    let Some(user) = User::ready("spot", SPOT) else {
         return;
     };
-    fresh_moto(&user.moto);
     let c = "e2e-spot";
-    user.ok(&["check", "aws"]);
-    user.write_task(SPOT);
 
     let out = user.ok(&["launch", "-y", "-c", c, "task.yaml"]);
     assert!(out.contains("spot setup as ubuntu"), "{out}");
@@ -392,13 +394,10 @@ run: |
 #[test]
 fn relaunch_up_and_stopped_then_down_stopped() {
     let _g = serial();
-    let Some(user) = User::new("again") else {
+    let Some(user) = User::ready("again", ONE_NODE) else {
         return;
     };
-    fresh_moto(&user.moto);
     let c = "e2e-again";
-    user.ok(&["check", "aws"]);
-    user.write_task(ONE_NODE);
 
     user.ok(&["launch", "-y", "-c", c, "task.yaml"]);
     let first = ips(&instances(c));
