@@ -174,7 +174,7 @@ fn ips(instances: &BTreeMap<String, Instance>) -> BTreeMap<String, String> {
 /// Waits until the local AWS serves exactly `want` among the cluster's
 /// instances `ids` (an empty `want`: none of them).
 fn wait_hosts(ids: &[String], want: &BTreeMap<String, String>) {
-    let ok = wait_local_aws(30, |hosts| {
+    let ok = wait_local_aws(60, |hosts| {
         ids.iter().all(|id| hosts.get(id) == want.get(id))
     });
     assert!(ok, "hosts {:?}, want {want:?}", local_aws_state());

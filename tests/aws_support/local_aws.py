@@ -87,7 +87,7 @@ class Watcher:
     def testhosts(self, *args):
         r = subprocess.run(["bash", SCRIPT, *args], capture_output=True,
                            text=True, timeout=180)
-        if r.returncode != 0:
+        if r.returncode != 0 or r.stderr.strip():
             log(f"testhosts.sh {' '.join(args)}: {r.stderr.strip()}")
         return r.returncode == 0
 
