@@ -278,8 +278,12 @@ case "$cmd" in
     name=${2:?$usage}
     ip=${3:?$usage}
     dir=$(state_dir "${4:-}")
-    with_lock
-    ensure_bridge
+    # The lock only guards the bridge's creation and removal: once it
+    # exists, hosts are added without it (parallel local AWS watchers add
+    # hosts all the time). Should another run's `down` remove the bridge
+    # meanwhile (it does only when nothing is on it), this add fails and
+    # its caller tries again.
+    ip link show "$BRIDGE" >/dev/null 2>&1 || { with_lock && ensure_bridge; }
     ensure_client_key "$dir"
     start_host "$dir" "$name" "$ip" "${5:-root}" "${6:-}" "${7:-}"
     unlock
