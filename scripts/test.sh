@@ -12,7 +12,11 @@ VENV="${STIX_TEST_VENV:-.venv}"
 
 # Everything started below is stopped on exit.
 CLEANUP=()
-cleanup() { for c in "${CLEANUP[@]}"; do eval "$c" || true; done; }
+cleanup() {
+  local rc=$?
+  for c in "${CLEANUP[@]}"; do eval "$c" || true; done
+  return $rc
+}
 trap cleanup EXIT
 
 # SSH tests run against namespace hosts (scripts/testhosts.sh), brought up
@@ -59,7 +63,8 @@ if [ "$(id -u)" = 0 ] && [ -x /usr/sbin/sshd ] && [ -z "${STIX_LOCAL_AWS:-}" ] &
   LOCAL_AWS_PID=$!
   # Before moto's own cleanup (the array runs in order): the watcher takes
   # its hosts down itself; `down` catches what a killed watcher left.
-  CLEANUP=('kill "$LOCAL_AWS_PID" 2>/dev/null; wait "$LOCAL_AWS_PID" 2>/dev/null; bash scripts/testhosts.sh down "$LOCAL_AWS_DIR/testhosts" >/dev/null 2>&1; rm -rf "$LOCAL_AWS_DIR"' "${CLEANUP[@]}")
+  # A failed run shows the watcher's last lines (hosts up/down, slow adds).
+  CLEANUP=('kill "$LOCAL_AWS_PID" 2>/dev/null; wait "$LOCAL_AWS_PID" 2>/dev/null; [ "$rc" = 0 ] || tail -n 30 "$LOCAL_AWS_DIR/watcher.log" | sed "s/^/local_aws: /" >&2; bash scripts/testhosts.sh down "$LOCAL_AWS_DIR/testhosts" >/dev/null 2>&1; rm -rf "$LOCAL_AWS_DIR"' "${CLEANUP[@]}")
   for _ in $(seq 1 100); do [ -f "$LOCAL_AWS_DIR/state.json" ] && break; sleep 0.1; done
   if [ -f "$LOCAL_AWS_DIR/state.json" ]; then
     export STIX_LOCAL_AWS="$LOCAL_AWS_DIR"

@@ -46,8 +46,14 @@ require() {
 with_lock() {
   mkdir -p "$(dirname "$LOCK")"
   exec 9>"$LOCK"
+  local t0=$SECONDS
   flock -w 120 9 || die "timed out waiting for $LOCK"
+  [ $((SECONDS - t0)) -lt 5 ] || echo "testhosts: waited $((SECONDS - t0))s for $LOCK" >&2
 }
+
+# Waiting for sshd needs no lock: parallel runs (the local AWS's watchers
+# add hosts all the time) would otherwise queue behind each other's waits.
+unlock() { exec 9>&-; }
 
 ensure_bridge() {
   if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
@@ -206,7 +212,7 @@ start_host() {
 
 wait_ready() {
   local ip=$1 name=$2 i
-  for i in $(seq 1 100); do
+  for i in $(seq 1 200); do
     if (exec 3<>"/dev/tcp/$ip/22") 2>/dev/null; then return 0; fi
     sleep 0.05
   done
@@ -261,6 +267,7 @@ case "$cmd" in
     for i in $(seq 1 "$count"); do
       start_host "$dir" "stix${net}h$i" "10.213.$net.$((10 + i))"
     done
+    unlock
     for i in $(seq 1 "$count"); do wait_ready "10.213.$net.$((10 + i))" "stix${net}h$i"; done
     write_hosts_file "$dir"
     echo "$dir/hosts.json"
@@ -271,10 +278,15 @@ case "$cmd" in
     name=${2:?$usage}
     ip=${3:?$usage}
     dir=$(state_dir "${4:-}")
-    with_lock
-    ensure_bridge
+    # The lock only guards the bridge's creation and removal: once it
+    # exists, hosts are added without it (parallel local AWS watchers add
+    # hosts all the time). Should another run's `down` remove the bridge
+    # meanwhile (it does only when nothing is on it), this add fails and
+    # its caller tries again.
+    ip link show "$BRIDGE" >/dev/null 2>&1 || { with_lock && ensure_bridge; }
     ensure_client_key "$dir"
     start_host "$dir" "$name" "$ip" "${5:-root}" "${6:-}" "${7:-}"
+    unlock
     wait_ready "$ip" "$name"
     write_hosts_file "$dir"
     echo "$dir/hosts.json"

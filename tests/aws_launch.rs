@@ -39,12 +39,7 @@ fn live() -> Vec<aws_sdk_ec2::types::Instance> {
 #[test]
 fn launch_fails_over_zones_and_leaves_nothing() {
     let Some(moto) = moto_url() else { return };
-    let src = std::path::Path::new("/work/shared/catalogs/v7");
-    let src = std::env::var_os("STIX_TEST_CATALOGS").map_or(src.to_path_buf(), Into::into);
-    if !src.join("aws/vms.csv").exists() {
-        eprintln!("SKIP: no test catalogs at {}", src.display());
-        return;
-    }
+    let Some(src) = test_catalogs() else { return };
     let _g = serial();
     let Some(proxy) = start_proxy(&moto) else {
         return;
@@ -55,20 +50,7 @@ fn launch_fails_over_zones_and_leaves_nothing() {
     // Subnets for the catalog's other us-east-1 zones (make_vpc has a-c).
     add_subnets(&vpc, 3..6);
     let w = common::World::new("aws-launch");
-    let cats = w.home.join(".sky/catalogs");
-    std::fs::create_dir_all(&cats).unwrap();
-    let ok = std::process::Command::new("cp")
-        .arg("-r")
-        .arg(&src)
-        .arg(cats.join("v8"))
-        .status()
-        .unwrap();
-    assert!(ok.success());
-    std::fs::write(
-        w.home.join(".sky/config.yaml"),
-        format!("aws:\n  vpc_name: {VPC_NAME}\n  use_internal_ips: true\n"),
-    )
-    .unwrap();
+    aws_home(&w.home, &src);
     // SAFETY: tests in this binary run one at a time (World, serial).
     unsafe {
         std::env::set_var("STIX_ASSUME_ENABLED", "aws");

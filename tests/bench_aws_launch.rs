@@ -42,29 +42,11 @@ fn aws_launch_overhead() {
     if local_aws().is_none() {
         return;
     }
-    let src = std::env::var_os("STIX_TEST_CATALOGS")
-        .map_or("/work/shared/catalogs/v7".into(), std::path::PathBuf::from);
-    if !src.join("aws/vms.csv").exists() {
-        eprintln!("SKIP: no test catalogs at {}", src.display());
-        return;
-    }
+    let Some(src) = test_catalogs() else { return };
     let _g = serial();
     use_endpoint(&moto);
     let w = common::World::new("bench-aws");
-    let cats = w.home.join(".sky/catalogs");
-    std::fs::create_dir_all(&cats).unwrap();
-    let ok = std::process::Command::new("cp")
-        .arg("-r")
-        .arg(&src)
-        .arg(cats.join("v8"))
-        .status()
-        .unwrap();
-    assert!(ok.success());
-    std::fs::write(
-        w.home.join(".sky/config.yaml"),
-        format!("aws:\n  vpc_name: {VPC_NAME}\n  use_internal_ips: true\n"),
-    )
-    .unwrap();
+    aws_home(&w.home, &src);
     // SAFETY: tests in this binary run one at a time (World, serial).
     unsafe { std::env::set_var("STIX_ASSUME_ENABLED", "aws") };
     let task = common::task(TASK);

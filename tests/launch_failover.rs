@@ -205,6 +205,17 @@ fn two_zones_refuse_and_the_third_one_serves() {
         "{out}"
     );
     assert!(out.contains("Cluster launched: fo."), "{out}");
+    // The provision log keeps every attempt, as SkyPilot's provision.log.
+    let log = w.state().provision_log_path("fo").unwrap().expect("a log");
+    let log = plain(&read(std::path::Path::new(&log)));
+    for want in [
+        "] Failed to provision 'fo' on AWS (us-east-1a).",
+        "AWS handler error: InsufficientInstanceCapacity in us-east-1b",
+        "Launching on AWS us-east-1 (us-east-1c).",
+        "] ✓ Cluster launched: fo.",
+    ] {
+        assert!(log.contains(want), "{want:?} not in\n{log}");
+    }
     let mut state = w.state();
     let (text, code) = logs(&mut state, "fo", r.job_id, true);
     assert_eq!((code, text.contains("landed")), (0, true), "{text}");

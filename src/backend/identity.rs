@@ -98,18 +98,24 @@ pub fn check_cluster_name(name: &str) -> Result<()> {
     ))
 }
 
+/// The broken-down local time of `secs` (epoch seconds), as Python's
+/// `datetime.now()` / logging's `asctime` see it.
+pub fn local_tm(secs: u64) -> libc::tm {
+    let secs = secs as libc::time_t;
+    // SAFETY: localtime_r fills the struct we own.
+    unsafe {
+        let mut tm: libc::tm = std::mem::zeroed();
+        libc::localtime_r(&secs, &mut tm);
+        tm
+    }
+}
+
 /// `sky_logging.get_run_timestamp`: `sky-YYYY-MM-DD-HH-MM-SS-ffffff`, local time.
 pub fn run_timestamp() -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
-    let secs = now.as_secs() as libc::time_t;
-    // SAFETY: localtime_r fills the struct we own.
-    let tm = unsafe {
-        let mut tm: libc::tm = std::mem::zeroed();
-        libc::localtime_r(&secs, &mut tm);
-        tm
-    };
+    let tm = local_tm(now.as_secs());
     format!(
         "sky-{:04}-{:02}-{:02}-{:02}-{:02}-{:02}-{:06}",
         tm.tm_year + 1900,

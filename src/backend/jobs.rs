@@ -23,6 +23,39 @@ pub fn queue(
     handle.agent()?.queue(!skip_finished, user_hash)
 }
 
+/// The job's user as SkyPilot names it (`global_user_state.get_user`):
+/// this machine's user for its own hash (stix keeps no user table).
+pub fn user_of(user_hash: &str) -> String {
+    if user_hash == super::identity::user_hash() {
+        super::identity::user_name()
+    } else {
+        user_hash.to_string()
+    }
+}
+
+/// `ClusterJobRecord.model_dump(mode='json')`: a job as `sky queue -o
+/// json` prints it and `sky.queue()` returns it.
+pub fn job_response(j: &JobRecord) -> serde_json::Value {
+    let metadata = match &j.metadata {
+        serde_json::Value::Object(m) => serde_json::Value::Object(m.clone()),
+        _ => serde_json::json!({}),
+    };
+    serde_json::json!({
+        "job_id": j.job_id,
+        "job_name": j.job_name,
+        "username": user_of(&j.username),
+        "user_hash": j.username,
+        "submitted_at": j.submitted_at,
+        "start_at": j.start_at,
+        "end_at": j.end_at,
+        "resources": j.resources,
+        "status": j.status.as_str(),
+        "log_path": j.log_path,
+        "metadata": metadata,
+        "links": {},
+    })
+}
+
 /// `core.job_status`: statuses of `job_ids` (the latest job when `None`).
 pub fn job_status(
     state: &mut StateDb,

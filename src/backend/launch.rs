@@ -203,6 +203,10 @@ pub fn launch(
     check_storage(task)?;
     progress(Progress::Stage(Stage::Optimize));
     let _lock = ClusterLock::acquire(&name)?;
+    // Provisioning and failover write this launch's provision.log.
+    let _log = super::provision_log::begin();
+    let mut tee = super::provision_log::tee(progress);
+    let progress: ProgressSink<'_> = &mut tee;
     let record = state.get_cluster(&name)?;
     let existing = match &record {
         Some(r) => {

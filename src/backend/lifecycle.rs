@@ -275,6 +275,9 @@ fn teardown(state: &mut StateDb, name: &str, terminate: bool, purge: bool) -> Re
         }
     }
     super::ssh_config::remove_cluster(name);
+    if terminate {
+        super::provision_log::remove_cluster_metadata(&handle.cluster_name_on_cloud);
+    }
     state.remove_cluster(name, terminate)
 }
 
@@ -327,12 +330,16 @@ pub fn stop(state: &mut StateDb, name: &str, purge: bool) -> Result<()> {
 }
 
 /// `core.stop`'s feature check: clouds that cannot stop (SSH node pools,
-/// Kubernetes) refuse with SkyPilot's message.
+/// Kubernetes) or cannot stop spot instances (AWS) refuse with SkyPilot's
+/// message.
 fn check_stop_supported(name: &str, lr: &super::LaunchedResources) -> Result<()> {
     let Some(cloud) = crate::clouds::by_name(&lr.cloud) else {
         return Ok(());
     };
-    let r = crate::spec::Resources::default();
+    let r = crate::spec::Resources {
+        use_spot: lr.use_spot,
+        ..Default::default()
+    };
     if !cloud
         .unsupported_features(&r)
         .iter()
@@ -340,19 +347,31 @@ fn check_stop_supported(name: &str, lr: &super::LaunchedResources) -> Result<()>
     {
         return Ok(());
     }
+    Err(Error::new(
+        ErrorKind::NotSupported,
+        format!(
+            "{YELLOW}Stopping cluster {}... skipped.{RESET}\n  {}.\n  To terminate the cluster \
+             instead, run: {BRIGHT}sky down {name}",
+            py_str_repr(name),
+            stop_not_supported_message(lr)
+        ),
+    ))
+}
+
+/// `_stop_not_supported_message`: spot names `str(cloud)`, anything else
+/// the cloud's display name.
+fn stop_not_supported_message(lr: &super::LaunchedResources) -> String {
+    if lr.use_spot {
+        return format!(
+            "Stopping spot instances is currently not supported on {}",
+            lr.cloud_display()
+        );
+    }
     let display = match lr.cloud.as_str() {
         "ssh" => "SSH Node Pools".to_string(),
         _ => lr.cloud_display(),
     };
-    Err(Error::new(
-        ErrorKind::NotSupported,
-        format!(
-            "{YELLOW}Stopping cluster {}... skipped.{RESET}\n  Stopping is currently not \
-             supported for {display}.\n  To terminate the cluster instead, run: {BRIGHT}sky \
-             down {name}",
-            py_str_repr(name)
-        ),
-    ))
+    format!("Stopping is currently not supported for {display}")
 }
 
 /// `core.down`: removes every node and the record, tolerating nodes
@@ -456,4 +475,40 @@ pub fn endpoints(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::LaunchedResources;
+
+    fn lr(cloud: &str, use_spot: bool) -> LaunchedResources {
+        LaunchedResources {
+            cloud: cloud.into(),
+            use_spot,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn stop_refused_for_aws_spot_only() {
+        assert!(check_stop_supported("c", &lr("aws", false)).is_ok());
+        let e = check_stop_supported("c", &lr("aws", true)).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::NotSupported);
+        assert_eq!(
+            e.message,
+            format!(
+                "{YELLOW}Stopping cluster 'c'... skipped.{RESET}\n  Stopping spot instances is \
+                 currently not supported on AWS.\n  To terminate the cluster instead, run: \
+                 {BRIGHT}sky down c"
+            )
+        );
+        let e = check_stop_supported("c", &lr("ssh", false)).unwrap_err();
+        assert!(
+            e.message
+                .contains("  Stopping is currently not supported for SSH Node Pools.\n"),
+            "{}",
+            e.message
+        );
+    }
 }

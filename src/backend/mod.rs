@@ -9,12 +9,15 @@
 
 pub mod failover;
 pub mod git_workdir;
+pub mod graceful;
 pub mod identity;
 pub mod jobs;
 pub mod launch;
 pub mod launchable;
 pub mod lifecycle;
 pub mod plan;
+pub mod provision_log;
+pub mod provision_tail;
 pub mod provisioning;
 pub mod ssh_config;
 pub mod ssh_wait;

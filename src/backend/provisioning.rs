@@ -4,12 +4,14 @@
 //! Each step saves the handle first, so `sky down` after a crash at any
 //! point knows what to remove.
 
+use super::provision_log;
 use super::{
     ClusterHandle, LaunchedResources, Progress, ProgressSink, finishing_message, starting_message,
 };
 use crate::agent::NodeSpec;
 use crate::error::{Error, ErrorKind, Result};
 use crate::provision::{self, ProvisionConfig, Provisioner};
+use crate::provision_log as plog;
 use crate::state::{ClusterStatus, ClusterUpdate, StateDb};
 
 /// What a provisioning run records alongside the handle.
@@ -59,7 +61,12 @@ pub fn save(
         user_hash: super::identity::user_hash(),
         workspace: "default".into(),
         is_managed: false,
-    })
+    })?;
+    // The record names this launch's provision log (`provision_log_path`).
+    match provision_log::current_path() {
+        Some(p) => state.set_provision_log_path(&handle.cluster_name, &p.to_string_lossy()),
+        None => Ok(()),
+    }
 }
 
 /// Fills the handle's provider config (idempotent; also used by `down`
@@ -113,6 +120,9 @@ pub fn provision(
     retry_until_up: bool,
     progress: ProgressSink<'_>,
 ) -> Result<ClusterHandle> {
+    let _log = provision_log::begin();
+    let mut tee = provision_log::tee(progress);
+    let progress: ProgressSink<'_> = &mut tee;
     loop {
         match provision_once(state, handle.clone(), info, prev, progress) {
             Err(e) if retry_until_up && e.kind == ErrorKind::ResourcesUnavailable => {
@@ -123,8 +133,46 @@ pub fn provision(
     }
 }
 
-/// One provisioning attempt of [`provision`].
+/// One provisioning attempt of [`provision`], written to the provision
+/// log (a failed attempt with its error, as SkyPilot's provisioner logs it).
 pub fn provision_once(
+    state: &mut StateDb,
+    handle: ClusterHandle,
+    info: &RecordInfo,
+    prev: Option<ClusterStatus>,
+    progress: ProgressSink<'_>,
+) -> Result<ClusterHandle> {
+    let _log = provision_log::begin();
+    provision_log::copy_lines();
+    let lr = &handle.launched_resources;
+    let place = format!(
+        "{} ({})",
+        lr.cloud_display(),
+        lr.zone.clone().or(lr.region.clone()).unwrap_or_default()
+    );
+    let name = handle.cluster_name.clone();
+    plog!('D', "stix {} (SkyPilot 0.14.1)", env!("CARGO_PKG_VERSION"));
+    plog!('D', "{}", provision_log::title("Provisioning"));
+    let config = serde_json::json!({
+        "cluster_name": name, "cluster_name_on_cloud": handle.cluster_name_on_cloud,
+        "provider": handle.provider_name, "count": handle.launched_nodes,
+        "resume_stopped_nodes": true, "launched_resources": lr,
+    });
+    let pretty = serde_json::to_string_pretty(&config).unwrap_or_default();
+    plog!('D', "Provision config:\n{pretty}");
+    let result = provision_steps(state, handle, info, prev, progress);
+    if let Err(e) = &result {
+        let quoted = crate::yaml::py_str_repr(&name);
+        plog!(
+            'D',
+            "Failed to provision {quoted} on {place}.\n{}",
+            e.message
+        );
+    }
+    result
+}
+
+fn provision_steps(
     state: &mut StateDb,
     mut handle: ClusterHandle,
     info: &RecordInfo,
@@ -176,6 +224,18 @@ pub fn provision_once(
         ));
     }
     save(state, &handle, info, false)?;
+    let nodes: Vec<_> = handle
+        .nodes
+        .iter()
+        .map(|n| {
+            serde_json::json!({
+                "instance_id": n.instance_id, "internal_ip": n.internal_ip,
+            })
+        })
+        .collect();
+    let nodes = serde_json::to_string_pretty(&nodes).unwrap_or_default();
+    plog!('D', "Cluster info:\n{nodes}");
+    provision_log::each_worker(&handle, "Instance is running.");
     if !lr.ports.is_empty() {
         p.open_ports(
             &handle.cluster_name_on_cloud,
@@ -185,9 +245,31 @@ pub fn provision_once(
     }
     let specs: Vec<_> = handle.nodes.iter().map(|n| n.runner.clone()).collect();
     progress(Progress::Spinner("Waiting for SSH".into()));
+    plog!(
+        'D',
+        "Waiting for SSH to {}.",
+        handle.internal_ips().join(", ")
+    );
     super::ssh_wait::wait_for_ssh(&name, &specs)?;
+    plog!(
+        'D',
+        "SSH Connection ready for {}",
+        crate::yaml::py_str_repr(&name)
+    );
+    provision_log::each_worker(&handle, "SSH connection ready.");
+    plog!(
+        'D',
+        "{}",
+        provision_log::title("System Setup After Provision")
+    );
     progress(Progress::Spinner("Preparing SkyPilot runtime".into()));
     setup_runtime(&handle, prev == Some(ClusterStatus::Stopped))?;
+    plog!(
+        'D',
+        "SkyPilot runtime is up on {} node(s).",
+        handle.nodes.len()
+    );
+    provision_log::each_worker(&handle, "SkyPilot runtime ready.");
     save(state, &handle, info, true)?;
     if let Err(e) = super::ssh_config::add_cluster(&name, &handle.cluster_name_on_cloud, &specs) {
         // `ssh <cluster>` is a convenience; the cluster itself is fine.

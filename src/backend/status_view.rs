@@ -161,6 +161,18 @@ pub fn status_response(r: &ClusterRecord, user_name: &str) -> Value {
     })
 }
 
+/// What `sky.status()` returns through `sky.get` (SkyPilot's decoded
+/// `StatusResponse`): the `-o json` record plus the handle and the
+/// (never kept) credentials, so the CLI and the SDK share one shape.
+pub fn sdk_status_record(r: &ClusterRecord, user_name: &str) -> Value {
+    let mut v = status_response(r, user_name);
+    if let Value::Object(m) = &mut v {
+        m.insert("handle".into(), r.handle.clone());
+        m.insert("credentials".into(), Value::Null);
+    }
+    v
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@ use crate::agent::autostop::WaitFor;
 use crate::backend;
 use crate::cli::CliError;
 use crate::cli::async_call::{self, AsyncFlag};
+use crate::cli::click;
 use crate::cli::console::{Console, Style};
 use crate::cli::submit::progress_printer;
 use crate::state::{ClusterRecord, ClusterStatus, StateDb};
@@ -75,6 +76,21 @@ struct DownArgs {
     /// `--async / --no-async`.
     #[command(flatten)]
     asynchronous: AsyncFlag,
+}
+
+/// `sky stop` / `sky down`: [`DownArgs`] plus SkyPilot's GRACEFUL_OPTIONS.
+#[derive(Parser, Debug)]
+#[command(disable_version_flag = true)]
+struct StopDownArgs {
+    /// The arguments `sky autostop` shares.
+    #[command(flatten)]
+    base: DownArgs,
+    /// Wait for MOUNT_CACHED uploads to complete before stopping/terminating.
+    #[arg(long)]
+    graceful: bool,
+    /// Timeout in seconds for `--graceful`.
+    #[arg(long = "graceful-timeout", value_parser = click::int, allow_hyphen_values = true)]
+    graceful_timeout: Option<i64>,
 }
 
 /// `sky start CLUSTERS...`
@@ -203,7 +219,12 @@ pub fn clap_error(e: clap::Error) -> CliError {
 }
 
 fn down_like(cmd: &str, argv: &[String], console: &mut dyn Console) -> Result<i32, CliError> {
-    let args: DownArgs = parse(cmd, argv)?;
+    let (args, graceful, graceful_timeout) = if cmd == "autostop" {
+        (parse::<DownArgs>(cmd, argv)?, false, None)
+    } else {
+        let a: StopDownArgs = parse(cmd, argv)?;
+        (a.base, a.graceful, a.graceful_timeout)
+    };
     let down = cmd == "down" || (cmd == "autostop" && args.down);
     let idle = (cmd == "autostop").then(|| {
         if args.cancel {
@@ -227,6 +248,12 @@ fn down_like(cmd: &str, argv: &[String], console: &mut dyn Console) -> Result<i3
             ("Scheduling", if down { "down" } else { "stop" })
         };
         operation = format!("{verb} auto{option} on");
+    }
+    if !args.clusters.is_empty() {
+        // `_get_cluster_records_and_set_ssh_config(names)` logs the misses.
+        let known = select(&state, None, |_| true)?;
+        let known: Vec<&str> = known.iter().map(String::as_str).collect();
+        crate::cli::status_cmd::log_not_found(console, &args.clusters, &known);
     }
     let names: Vec<String> = if args.sel.all || args.sel.all_users {
         if !args.clusters.is_empty() {
@@ -263,17 +290,27 @@ fn down_like(cmd: &str, argv: &[String], console: &mut dyn Console) -> Result<i3
         if args.asynchronous.async_call {
             let body = serde_json::json!({
                 "cluster_name": name, "purge": args.purge, "idle_minutes": idle,
-                "wait_for": args.wait_for, "down": down,
+                "wait_for": args.wait_for, "down": down, "graceful": graceful,
+                "graceful_timeout": graceful_timeout,
             });
             async_call::submit(console, request, &format!("sky.{operation}"), body, None)?;
         }
         let result = if args.asynchronous.async_call {
             Ok(())
         } else {
-            journaled(request, name, || match idle {
-                Some(i) => backend::set_autostop(&mut state, name, i, wait_for, down),
-                None if down => backend::down(&mut state, name, args.purge),
-                None => backend::stop(&mut state, name, args.purge),
+            journaled(request, name, || {
+                if graceful && idle.is_none() {
+                    let timeout = graceful_timeout.and_then(|t| u64::try_from(t).ok());
+                    let mut log = |line: String| console.log(&[(&line, Style::Plain)]);
+                    backend::graceful::graceful_job_cancel(
+                        &mut state, name, timeout, down, &mut log,
+                    );
+                }
+                match idle {
+                    Some(i) => backend::set_autostop(&mut state, name, i, wait_for, down),
+                    None if down => backend::down(&mut state, name, args.purge),
+                    None => backend::stop(&mut state, name, args.purge),
+                }
             })
         };
         let message = match (&result, idle) {

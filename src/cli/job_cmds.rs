@@ -3,6 +3,7 @@
 
 use clap::Parser;
 
+use crate::agent::jobs::JobRecord;
 use crate::backend;
 use crate::cli::CliError;
 use crate::cli::cluster_cmds::{Selection, glob_match, journaled, parse};
@@ -26,6 +27,9 @@ struct QueueArgs {
     /// All users' jobs.
     #[arg(short = 'u', long = "all-users")]
     all_users: bool,
+    /// Output format: table or json.
+    #[arg(short = 'o', long = "output", default_value = "table", value_parser = crate::cli::status_cmd::output_format)]
+    output: String,
 }
 
 /// `sky logs CLUSTER [JOB_IDS]...`
@@ -33,9 +37,15 @@ struct QueueArgs {
 #[command(name = "sky logs", disable_version_flag = true)]
 struct LogsArgs {
     /// The cluster.
-    cluster: String,
+    cluster: Option<String>,
     /// At most one job id (the latest job when none).
     job_ids: Vec<String>,
+    /// Stream the cluster provisioning logs (provision.log).
+    #[arg(long)]
+    provision: bool,
+    /// The worker ID to stream the logs from (with `--provision`).
+    #[arg(short = 'w', long, value_parser = crate::cli::click::int, allow_hyphen_values = true)]
+    worker: Option<i64>,
     /// Only print the job's status.
     #[arg(long)]
     status: bool,
@@ -71,71 +81,167 @@ struct CancelArgs {
 
 fn queue(argv: &[String], console: &mut dyn Console) -> Result<i32, CliError> {
     let args: QueueArgs = parse("queue", argv)?;
+    let json = args.output == "json";
+    if !json {
+        console.echo(&[("Fetching and parsing job queue...", Style::Cyan)], true);
+    }
     let mut state = StateDb::open()?;
     let clusters: Vec<String> = if args.clusters.is_empty() {
         state.get_clusters()?.into_iter().map(|r| r.name).collect()
     } else {
         args.clusters.clone()
     };
+    console.log(&[(
+        &format!("Fetching job queue for: {}", clusters.join(", ")),
+        Style::Plain,
+    )]);
     let user_hash = backend::identity::user_hash();
     let owner = (!args.all_users).then_some(user_hash.as_str());
+    let mut found = Vec::new();
+    let mut unsupported = Vec::new();
+    for cluster in clusters {
+        match backend::queue(&mut state, &cluster, args.skip_finished, owner) {
+            Ok(jobs) => found.push((cluster, jobs)),
+            Err(e) => {
+                if e.kind == crate::error::ErrorKind::NotSupported {
+                    unsupported.push(cluster.clone());
+                }
+                console.echo(
+                    &[(
+                        &format!(
+                            "{YELLOW}Failed to get the job queue for cluster {}.{RESET}\n  {}: {}",
+                            crate::yaml::py_str_repr(&cluster),
+                            e.kind.python_qualname(),
+                            e.message
+                        ),
+                        Style::Plain,
+                    )],
+                    true,
+                );
+            }
+        }
+    }
+    if json {
+        let records: serde_json::Map<String, serde_json::Value> = found
+            .iter()
+            .map(|(c, jobs)| {
+                (
+                    c.clone(),
+                    jobs.iter().map(backend::jobs::job_response).collect(),
+                )
+            })
+            .collect();
+        let text = tables::json_dumps_indent(&serde_json::Value::Object(records));
+        console.echo(&[(&text, Style::Plain)], true);
+        return Ok(0);
+    }
     let user_str = if args.all_users {
         "all users"
     } else {
         "current user"
     };
     let now = tables::now();
-    for cluster in clusters {
-        let jobs = backend::queue(&mut state, &cluster, args.skip_finished, owner)?;
-        let rows: Vec<Vec<String>> = jobs
-            .iter()
-            .map(|j| {
-                vec![
-                    j.job_id.to_string(),
-                    if j.job_name.is_empty() {
-                        "-".into()
-                    } else {
-                        j.job_name.clone()
-                    },
-                    j.username.clone(),
-                    tables::ago(Some(j.submitted_at), now),
-                    tables::ago(j.start_at, now),
-                    tables::duration(j.start_at, j.end_at, now),
-                    j.resources.clone(),
-                    j.status.as_str().to_string(),
-                    j.log_path.clone(),
-                    "-".into(),
-                ]
-            })
-            .collect();
-        let header = [
-            "ID",
-            "NAME",
-            "USER",
-            "SUBMITTED",
-            "STARTED",
-            "DURATION",
-            "RESOURCES",
-            "STATUS",
-            "LOG",
-            "GIT COMMIT",
-        ];
-        console.echo(
-            &[(
-                &format!(
-                    "\nJob queue of {user_str} on cluster {cluster}\n{}",
-                    tables::render(&header, &rows)
-                ),
-                Style::Plain,
-            )],
-            true,
+    for (cluster, jobs) in found {
+        let text = format!(
+            "\nJob queue of {user_str} on cluster {cluster}\n{}",
+            job_table(&jobs, now)
         );
+        console.echo(&[(&text, Style::Plain)], true);
+    }
+    if !unsupported.is_empty() {
+        let note = format!(
+            "Note: Job queues are not supported on clusters: {}",
+            unsupported.join(", ")
+        );
+        console.echo(&[(&note, Style::Yellow)], true);
     }
     Ok(0)
 }
 
+/// `table_utils.format_job_queue`: the job table (empty text for no jobs,
+/// as prettytable prints a borderless table without rows).
+pub fn job_table(jobs: &[JobRecord], now: f64) -> String {
+    if jobs.is_empty() {
+        return String::new();
+    }
+    let colored = crate::spec::status::by_name("JobStatus");
+    let rows: Vec<Vec<String>> = jobs
+        .iter()
+        .map(|j| {
+            let status = j.status.as_str();
+            vec![
+                j.job_id.to_string(),
+                if j.job_name.is_empty() {
+                    "-".into()
+                } else {
+                    j.job_name.clone()
+                },
+                backend::jobs::user_of(&j.username),
+                tables::ago(Some(j.submitted_at), now),
+                tables::ago(j.start_at, now),
+                tables::duration(j.start_at, j.end_at, now),
+                j.resources.clone(),
+                colored
+                    .and_then(|c| c.colored_str(status))
+                    .unwrap_or_else(|| status.to_string()),
+                j.log_path.clone(),
+                j.metadata
+                    .get("git_commit")
+                    .and_then(|c| c.as_str())
+                    .unwrap_or("-")
+                    .to_string(),
+            ]
+        })
+        .collect();
+    let header = [
+        "ID",
+        "NAME",
+        "USER",
+        "SUBMITTED",
+        "STARTED",
+        "DURATION",
+        "RESOURCES",
+        "STATUS",
+        "LOG",
+        "GIT COMMIT",
+    ];
+    tables::render(&header, &rows)
+}
+
 fn logs(argv: &[String], console: &mut dyn Console) -> Result<i32, CliError> {
     let args: LogsArgs = parse("logs", argv)?;
+    let Some(cluster) = args.cluster.clone() else {
+        return Err(CliError::usage("Missing argument 'CLUSTER'."));
+    };
+    if let Some(worker) = args.worker {
+        if !args.provision {
+            return Err(CliError::usage(
+                "--worker can only be used with --provision.",
+            ));
+        }
+        if worker < 1 {
+            return Err(CliError::usage("--worker must be a positive integer."));
+        }
+    }
+    if args.provision && (args.sync_down || args.status || !args.job_ids.is_empty()) {
+        return Err(CliError::usage(
+            "--provision cannot be combined with job log options (--sync-down/--status/job IDs).",
+        ));
+    }
+    if args.provision {
+        // provision.log is small: an unset --tail prints all of it.
+        let state = StateDb::open()?;
+        let worker = args.worker.map(|w| w as u32);
+        let mut out = |b: &[u8]| {
+            use std::io::Write;
+            let mut o = std::io::stdout().lock();
+            let _ = o.write_all(b).and_then(|_| o.flush());
+        };
+        let follow = !args.no_follow;
+        return Ok(backend::provision_tail::tail_provision_logs(
+            &state, &cluster, worker, follow, args.tail, &mut out,
+        )?);
+    }
     if args.sync_down && args.status {
         return Err(CliError::usage(
             "Both --sync_down and --status are specified (ambiguous). To fix: specify at most one of them.",
@@ -167,13 +273,13 @@ fn logs(argv: &[String], console: &mut dyn Console) -> Result<i32, CliError> {
     let mut state = StateDb::open()?;
     if args.status {
         let ids = job_id.map(|j| vec![j]);
-        let statuses = backend::job_status(&mut state, &args.cluster, ids.as_deref())?;
+        let statuses = backend::job_status(&mut state, cluster_of(&args), ids.as_deref())?;
         let Some((id, status)) = statuses.into_iter().next() else {
             console.echo(
                 &[(
                     &format!(
                         "No job found on cluster {}.",
-                        crate::yaml::py_str_repr(&args.cluster)
+                        crate::yaml::py_str_repr(cluster_of(&args))
                     ),
                     Style::Plain,
                 )],
@@ -204,11 +310,16 @@ fn logs(argv: &[String], console: &mut dyn Console) -> Result<i32, CliError> {
     console.log(&[(
         &format!(
             "{YELLOW}Tailing logs of {job_str} on cluster {}...{RESET}",
-            crate::yaml::py_str_repr(&args.cluster)
+            crate::yaml::py_str_repr(cluster_of(&args))
         ),
         Style::Plain,
     )]);
-    stream_logs(&mut state, &args.cluster, job_id, follow, tail)
+    stream_logs(&mut state, cluster_of(&args), job_id, follow, tail)
+}
+
+/// The cluster of `sky logs` (checked present before any use).
+fn cluster_of(args: &LogsArgs) -> &str {
+    args.cluster.as_deref().unwrap_or_default()
 }
 
 /// `sky logs --sync-down`: each job's log directory copied under
@@ -226,7 +337,7 @@ fn sync_down(args: &LogsArgs, console: &mut dyn Console) -> Result<i32, CliError
     let ids = (!ids.is_empty()).then_some(ids);
     let mut state = StateDb::open()?;
     let body = serde_json::json!({"cluster_name": args.cluster, "job_ids": ids});
-    let paths = journaled("download_logs", &args.cluster, || {
+    let paths = journaled("download_logs", cluster_of(args), || {
         crate::requests::calls::download_logs(&mut state, &body)
     })?;
     for line in paths.warnings {
@@ -329,4 +440,45 @@ pub fn main(argv: &[String], console: &mut dyn Console) -> Option<Result<i32, Cl
         "cancel" => cancel(rest, console),
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agent::jobs::JobStatus;
+
+    /// `format_job_queue` of SkyPilot 0.14.1 on the same records
+    /// (tests/fixtures/cli_left/queue_tables.json), colors included.
+    #[test]
+    fn job_table_matches_skypilots() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/cli_left/queue_tables.json"
+        );
+        let f: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let jobs: Vec<JobRecord> = f["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| JobRecord {
+                job_id: j["job_id"].as_i64().unwrap(),
+                job_name: j["job_name"].as_str().unwrap().into(),
+                username: j["username"].as_str().unwrap().into(),
+                submitted_at: j["submitted_at"].as_f64().unwrap(),
+                status: JobStatus::parse(j["status"].as_str().unwrap()).unwrap(),
+                run_timestamp: String::new(),
+                start_at: j["start_at"].as_f64(),
+                end_at: j["end_at"].as_f64(),
+                resources: j["resources"].as_str().unwrap().into(),
+                pid: 0,
+                log_path: j["log_path"].as_str().unwrap().into(),
+                metadata: j["metadata"].clone(),
+                exit_codes: None,
+            })
+            .collect();
+        let now = f["now"].as_f64().unwrap();
+        assert_eq!(job_table(&jobs, now), f["table"].as_str().unwrap());
+        assert_eq!(job_table(&[], now), f["empty"].as_str().unwrap());
+    }
 }

@@ -176,7 +176,7 @@ fn task_command_main(argv: &[String]) -> i32 {
 fn usage_line(argv: &[String]) -> String {
     let args = match argv[0].as_str() {
         "status" | "stop" | "down" | "start" | "autostop" | "queue" => "[CLUSTERS]...",
-        "logs" => "CLUSTER [JOB_IDS]...",
+        "logs" => "[CLUSTER] [JOB_IDS]...",
         "cancel" => "CLUSTER [JOBS]...",
         "endpoints" => "CLUSTER [PORT]",
         "api" => {

@@ -20,7 +20,8 @@ const CYAN_BRIGHT: &str = "\x1b[36m\x1b[1m";
 const BRIGHT: &str = "\x1b[1m";
 const RESET: &str = "\x1b[0m";
 
-fn output_format(s: &str) -> Result<String, ParamError> {
+/// `flags.output_format_option`'s choice (`table` / `json`).
+pub(crate) fn output_format(s: &str) -> Result<String, ParamError> {
     click::choice(s, &["table", "json"], true)
 }
 

@@ -60,6 +60,7 @@ fn sky_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sdk::sdk_submit, m)?)?;
     m.add_function(wrap_pyfunction!(sdk::sdk_get, m)?)?;
     m.add_function(wrap_pyfunction!(sdk::sdk_tail_logs, m)?)?;
+    m.add_function(wrap_pyfunction!(sdk::sdk_tail_provision_logs, m)?)?;
     m.add_function(wrap_pyfunction!(sdk::sdk_api_status, m)?)?;
     m.add_function(wrap_pyfunction!(sdk::sdk_api_cancel, m)?)?;
     m.add_function(wrap_pyfunction!(sdk::sdk_stream_log, m)?)?;

@@ -29,6 +29,14 @@ pub fn sdk_get(py: Python<'_>, request_id: String) -> PyResult<String> {
         .map_err(to_pyerr)
 }
 
+/// Writes streamed log bytes to stdout as they come (a closed stdout
+/// must not stop the stream).
+fn write_stdout(bytes: &[u8]) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(bytes).and_then(|_| out.flush());
+}
+
 /// Streams a job's log to stdout; SkyPilot's exit code.
 #[pyfunction]
 #[pyo3(signature = (cluster_name, job_id=None, follow=true, tail=0))]
@@ -41,12 +49,33 @@ pub fn sdk_tail_logs(
 ) -> PyResult<i32> {
     py.detach(|| {
         let mut db = crate::state::StateDb::open()?;
-        let mut sink = |_: crate::runner::Stream, line: &str| {
-            use std::io::Write;
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(line.as_bytes()).and_then(|_| out.flush());
-        };
+        let mut sink = |_: crate::runner::Stream, line: &str| write_stdout(line.as_bytes());
         crate::backend::tail_logs(&mut db, &cluster_name, job_id, follow, tail, &mut sink)
+    })
+    .map_err(to_pyerr)
+}
+
+/// `sdk.tail_provision_logs`: streams the cluster's provision log (or a
+/// worker's) to stdout; the exit code.
+#[pyfunction]
+#[pyo3(signature = (cluster_name, worker=None, follow=true, tail=0))]
+pub fn sdk_tail_provision_logs(
+    py: Python<'_>,
+    cluster_name: String,
+    worker: Option<u32>,
+    follow: bool,
+    tail: i64,
+) -> PyResult<i32> {
+    py.detach(|| {
+        let db = crate::state::StateDb::open()?;
+        crate::backend::provision_tail::tail_provision_logs(
+            &db,
+            &cluster_name,
+            worker,
+            follow,
+            tail,
+            &mut write_stdout,
+        )
     })
     .map_err(to_pyerr)
 }
@@ -62,11 +91,7 @@ pub fn sdk_stream_log(
 ) -> PyResult<()> {
     py.detach(|| {
         let id = requests::get(&request_id)?.request_id;
-        requests::worker::stream_log(&id, tail, follow, &mut |b| {
-            use std::io::Write;
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(b).and_then(|_| out.flush());
-        });
+        requests::worker::stream_log(&id, tail, follow, &mut write_stdout);
         Ok(())
     })
     .map_err(to_pyerr)

@@ -137,14 +137,28 @@ pub fn run(
             } else {
                 RefreshMode::Auto
             };
-            to_json(&backend::status(db, names.as_deref(), mode)?)
+            let user = backend::identity::user_name();
+            let records = backend::status(db, names.as_deref(), mode)?;
+            Value::Array(
+                records
+                    .iter()
+                    .map(|r| backend::status_view::sdk_status_record(r, &user))
+                    .collect(),
+            )
         }
-        "stop" => {
-            backend::stop(db, &cluster(body)?, b(body, "purge"))?;
-            Value::Null
-        }
-        "down" => {
-            backend::down(db, &cluster(body)?, b(body, "purge"))?;
+        "stop" | "down" => {
+            let down = name.ends_with("down");
+            let cluster = cluster(body)?;
+            if b(body, "graceful") {
+                let timeout = body["graceful_timeout"].as_u64();
+                let mut log = |line: String| progress(Progress::Info(line));
+                backend::graceful::graceful_job_cancel(db, &cluster, timeout, down, &mut log);
+            }
+            if down {
+                backend::down(db, &cluster, b(body, "purge"))?;
+            } else {
+                backend::stop(db, &cluster, b(body, "purge"))?;
+            }
             Value::Null
         }
         "start" => {
@@ -165,12 +179,12 @@ pub fn run(
             backend::set_autostop(db, &cluster(body)?, idle, wait_for(body)?, b(body, "down"))?;
             Value::Null
         }
-        "queue" => to_json(&backend::queue(
-            db,
-            &cluster(body)?,
-            b(body, "skip_finished"),
-            owner,
-        )?),
+        "queue" => Value::Array(
+            backend::queue(db, &cluster(body)?, b(body, "skip_finished"), owner)?
+                .iter()
+                .map(backend::jobs::job_response)
+                .collect(),
+        ),
         "job_status" => {
             let map = backend::job_status(db, &cluster(body)?, ids(body).as_deref())?;
             let out: serde_json::Map<String, Value> = map

@@ -6,6 +6,7 @@
 //! see "database is locked". Handles and resources are stored as JSON.
 
 pub mod clusters;
+pub mod provision_logs;
 pub mod sqlite;
 
 use std::path::{Path, PathBuf};

@@ -87,7 +87,7 @@ class Watcher:
     def testhosts(self, *args):
         r = subprocess.run(["bash", SCRIPT, *args], capture_output=True,
                            text=True, timeout=180)
-        if r.returncode != 0:
+        if r.returncode != 0 or r.stderr.strip():
             log(f"testhosts.sh {' '.join(args)}: {r.stderr.strip()}")
         return r.returncode == 0
 
@@ -122,6 +122,10 @@ class Watcher:
                           keys_file, home):
             self.hosts[iid] = ip
             log(f"up {iid} {user}@{ip} in {time.monotonic() - start:.2f}s")
+        else:
+            # A half-made host (sshd never listened) would block every
+            # retry with "already exists": the next poll starts clean.
+            self.testhosts("kill-host", host_name(iid))
 
     def remove(self, iid):
         self.testhosts("kill-host", host_name(iid))

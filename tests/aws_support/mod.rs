@@ -133,6 +133,40 @@ pub fn moto_url() -> Option<String> {
     Some(url)
 }
 
+/// The shared test catalogs (`STIX_TEST_CATALOGS`, default
+/// /work/shared/catalogs/v7), or `None` (the caller skips) with the reason
+/// printed.
+pub fn test_catalogs() -> Option<std::path::PathBuf> {
+    let src = std::env::var_os("STIX_TEST_CATALOGS")
+        .map_or_else(|| "/work/shared/catalogs/v7".into(), Into::into);
+    if std::path::Path::new(&src).join("aws/vms.csv").exists() {
+        Some(src)
+    } else {
+        eprintln!("SKIP: no test catalogs at {}", src.display());
+        None
+    }
+}
+
+/// Makes `home` a user's HOME for launches on the test VPC: the catalogs
+/// `src` as `~/.sky/catalogs/v8` (offline) and a `~/.sky/config.yaml`
+/// naming the VPC with internal IPs.
+pub fn aws_home(home: &std::path::Path, src: &std::path::Path) {
+    let cats = home.join(".sky/catalogs");
+    std::fs::create_dir_all(&cats).unwrap();
+    let ok = Command::new("cp")
+        .arg("-r")
+        .arg(src)
+        .arg(cats.join("v8"))
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    std::fs::write(
+        home.join(".sky/config.yaml"),
+        format!("aws:\n  vpc_name: {VPC_NAME}\n  use_internal_ips: true\n"),
+    )
+    .unwrap();
+}
+
 /// Points the AWS SDK at `endpoint` with fake credentials, once per test
 /// process (aws-config reads the environment when the first client is made).
 pub fn use_endpoint(endpoint: &str) {

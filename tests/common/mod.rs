@@ -50,6 +50,28 @@ impl World {
         self.home.join(".sky/local_clusters").join(name)
     }
 
+    /// Runs the `sky` binary with this HOME (and the world's local-infra
+    /// settings); (exit code, stdout, stderr) as printed.
+    pub fn sky(&self, args: &[&str]) -> (i32, String, String) {
+        let out = self.sky_command(args).output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// The `sky <args>` command [`World::sky`] runs, to spawn it instead.
+    pub fn sky_command(&self, args: &[&str]) -> std::process::Command {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_stix"));
+        cmd.args(args)
+            .env("HOME", &self.home)
+            .env("COLUMNS", "200")
+            .env_remove("SKYPILOT_USER")
+            .current_dir(&self.home);
+        cmd
+    }
+
     /// Live processes started for any local node of this world.
     pub fn node_processes(&self) -> Vec<i32> {
         stix::runner::procs::pids_with_env(

@@ -52,14 +52,21 @@ def _shape(name: str, value: Any) -> Any:
     if name == 'start':
         return ResourceHandle(value)
     if name == 'status':
+        from sky.schemas.api import responses
+        records = []
         for r in value:
             r['status'] = status_lib.ClusterStatus(r['status'])
-            r['handle'] = ResourceHandle(r['handle'])
-        return value
+            if r.get('handle') is not None:
+                r['handle'] = ResourceHandle(r['handle'])
+            records.append(responses.StatusResponse.model_validate(r))
+        return records
     if name == 'queue':
+        from sky.schemas.api import responses
+        jobs = []
         for r in value:
             r['status'] = job_lib.JobStatus(r['status'])
-        return value
+            jobs.append(responses.ClusterJobRecord.model_validate(r))
+        return jobs
     if name == 'job_status':
         return {
             int(k): (job_lib.JobStatus(v) if v is not None else None)
@@ -171,15 +178,15 @@ def start(cluster_name: str,
 def stop(cluster_name: str, purge: bool = False, graceful: bool = False,
          graceful_timeout: Optional[int] = None) -> str:
     """Stops a cluster."""
-    del graceful, graceful_timeout
-    return _submit('stop', cluster_name=cluster_name, purge=purge)
+    return _submit('stop', cluster_name=cluster_name, purge=purge,
+                   graceful=graceful, graceful_timeout=graceful_timeout)
 
 
 def down(cluster_name: str, purge: bool = False, graceful: bool = False,
          graceful_timeout: Optional[int] = None) -> str:
     """Tears a cluster down."""
-    del graceful, graceful_timeout
-    return _submit('down', cluster_name=cluster_name, purge=purge)
+    return _submit('down', cluster_name=cluster_name, purge=purge,
+                   graceful=graceful, graceful_timeout=graceful_timeout)
 
 
 def autostop(cluster_name: str, idle_minutes: int, wait_for: Any = None,
@@ -219,6 +226,19 @@ def tail_logs(cluster_name: str, job_id: Optional[int], follow: bool,
     """Streams a job's log to stdout; returns SkyPilot's exit code."""
     del output_stream, preload_content
     return _sky.sdk_tail_logs(cluster_name, job_id, follow, max(tail, 0))
+
+
+def tail_provision_logs(cluster_name: str,
+                        worker: Optional[int] = None,
+                        follow: bool = True,
+                        tail: int = 0,
+                        output_stream: Any = None) -> int:
+    """Streams the cluster's provision.log (or worker ``worker``'s
+    provision logs) to stdout; returns 0."""
+    del output_stream
+    if worker is not None and worker < 1:
+        raise ValueError('Worker must be a positive integer.')
+    return _sky.sdk_tail_provision_logs(cluster_name, worker, follow, tail)
 
 
 def download_logs(cluster_name: str,

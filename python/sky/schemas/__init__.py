@@ -1,0 +1,1 @@
+"""SkyPilot's API schemas (``sky.schemas.api.responses``)."""
