@@ -8,13 +8,14 @@ credentials. The launch is SkyPilot's server-side `sky.execution.launch`
 called in this process (what its API server's worker runs for `sky launch`),
 the same scope as stix's `backend::launch` in tests/bench_aws_launch.rs.
 
-SkyPilot's runtime setup needs the internet (it pip-installs its wheel and
-ray on the node), which the namespace hosts lack, so the launch stops there.
+SkyPilot's runtime setup needs the internet (it fetches uv from astral.sh,
+then installs its wheel and ray on the node), which the namespace hosts
+lack, so the launch stops there.
 The comparable phase is from the launch call to SSH ready (the end of
 `provisioner.wait_for_ssh`). Timing hooks, all in this process:
   * every botocore API call (`BaseClient._make_api_call`): start, end,
-    operation; EC2 API time = the union of these intervals (calls from
-    threads overlap),
+    operation (EC2, STS, IAM), and every boto waiter; AWS API time = the
+    union of these intervals (calls from threads overlap),
   * `provisioner.wait_for_ssh` (the boot wait; stix's `ssh_wait::waited`),
   * `provisioner.bulk_provision` (run + wait for `running`).
 
