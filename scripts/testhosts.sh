@@ -153,6 +153,16 @@ start_host() {
   ip link set "$veth" master "$BRIDGE" up
   ip -n "$name" link set lo up
   ip -n "$name" addr add "$ip/16" dev eth0
+  # The address may have belonged to a host just removed (the local AWS
+  # re-adds one on every start): the root namespace's neighbour entry
+  # still names the old MAC, so the first SYNs would be lost and a connect
+  # would wait out TCP's retransmission backoff (1, 3, 7, ... s).
+  ip neigh flush to "$ip" 2>/dev/null || true
+  # A client that connects before the host exists (an SSH wait polling a
+  # booting instance) waits for the next ARP probe once it does: 1 s by
+  # default, a delay a real VPC (whose ENIs exist from the start) does
+  # not have. Probe the bridge's neighbours every 100 ms instead.
+  echo 100 >"/proc/sys/net/ipv4/neigh/$BRIDGE/retrans_time_ms" 2>/dev/null || true
   ip -n "$name" link set eth0 up
   mkdir -p /run/sshd
   # Inside the host: its own pid namespace and /proc (an agent there sees
@@ -211,9 +221,10 @@ start_host() {
 }
 
 wait_ready() {
-  local ip=$1 name=$2 i
-  for i in $(seq 1 200); do
-    if (exec 3<>"/dev/tcp/$ip/22") 2>/dev/null; then return 0; fi
+  local ip=$1 name=$2 end=$((SECONDS + 10))
+  while [ "$SECONDS" -lt "$end" ]; do
+    # Bounded: a lost SYN must not stall the probe for TCP's backoff.
+    if timeout 0.5 bash -c "exec 3<>/dev/tcp/$ip/22" 2>/dev/null; then return 0; fi
     sleep 0.05
   done
   die "sshd of $name did not come up at $ip:22"

@@ -12,8 +12,10 @@ use crate::runner::RunnerSpec;
 /// How long to wait for a node's SSH port by default (SkyPilot waits a
 /// few minutes for a new instance's sshd).
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
-/// One connection attempt.
+/// The longest connection attempt.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// The first connection attempt.
+const FIRST_ATTEMPT: Duration = Duration::from_millis(250);
 
 /// The wait's bound: `STIX_SSH_WAIT_TIMEOUT` seconds (tests shorten it).
 fn timeout() -> Duration {
@@ -60,12 +62,25 @@ fn wait_all(cluster: &str, runners: &[RunnerSpec]) -> Result<()> {
 }
 
 fn wait_one(cluster: &str, host: &str, port: u16, deadline: Instant) -> Result<()> {
+    // A SYN sent before a new instance's network is up is lost, and the
+    // kernel resends it only after a second; a fresh short attempt finds
+    // the node sooner. Attempts that time out grow (slow links still
+    // connect), refused ones (sshd not up yet) retry at the same length.
+    let mut attempt = FIRST_ATTEMPT;
     loop {
         let reached = (host, port).to_socket_addrs().is_ok_and(|mut addrs| {
             addrs.any(|a| {
                 let left = deadline.saturating_duration_since(Instant::now());
-                let t = CONNECT_TIMEOUT.min(left).max(Duration::from_millis(100));
-                TcpStream::connect_timeout(&a, t).is_ok()
+                let t = attempt.min(left).max(Duration::from_millis(100));
+                match TcpStream::connect_timeout(&a, t) {
+                    Ok(_) => true,
+                    Err(e) => {
+                        if e.kind() == std::io::ErrorKind::TimedOut {
+                            attempt = (attempt * 2).min(CONNECT_TIMEOUT);
+                        }
+                        false
+                    }
+                }
             })
         });
         if reached {
