@@ -13,7 +13,7 @@ mod common;
 
 use aws_support::*;
 use stix::backend::{self, LaunchOptions, Progress};
-use stix::provision::aws_client::{block_on, ec2};
+use stix::provision::aws_client::ec2;
 use stix::provision::aws_network::zone_name;
 
 const TASK: &str = "name: web
@@ -26,26 +26,6 @@ resources:
     team: ml
 run: echo hi
 ";
-
-/// Subnets for the catalog's other us-east-1 zones (make_vpc has a-c).
-fn more_subnets(vpc: &str) {
-    let c = ec2(REGION).unwrap();
-    for (zone, cidr) in [
-        ("us-east-1d", "10.213.204.0/24"),
-        ("us-east-1e", "10.213.205.0/24"),
-        ("us-east-1f", "10.213.206.0/24"),
-    ] {
-        block_on(
-            c.create_subnet()
-                .vpc_id(vpc)
-                .cidr_block(cidr)
-                .availability_zone(zone)
-                .send(),
-        )
-        .unwrap()
-        .unwrap();
-    }
-}
 
 fn live() -> Vec<aws_sdk_ec2::types::Instance> {
     all_instances()
