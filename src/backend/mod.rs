@@ -16,6 +16,7 @@ pub mod launchable;
 pub mod lifecycle;
 pub mod plan;
 pub mod provisioning;
+pub mod reconcile;
 pub mod ssh_config;
 pub mod ssh_wait;
 pub mod status_view;
