@@ -15,7 +15,7 @@ mod aws_support;
 
 use std::time::{Duration, Instant};
 
-use aws_cli::{Ended, Leftovers, Rng, Sky, catalogs, run_killed};
+use aws_cli::{Ended, Leftovers, Rng, Sky, catalogs, plain, run_killed};
 use aws_support::*;
 
 const TASK: &str = "resources:
@@ -47,16 +47,7 @@ fn last_line(e: &Ended) -> String {
         .map(str::trim)
         .find(|l| !l.is_empty())
         .unwrap_or("");
-    let mut plain = String::new();
-    let mut esc = false;
-    for c in line.chars() {
-        match c {
-            '\x1b' => esc = true,
-            c if esc && c.is_ascii_alphabetic() => esc = false,
-            _ if esc => {}
-            c => plain.push(c),
-        }
-    }
+    let plain = plain(line);
     format!("{how} at {plain:?}")
 }
 

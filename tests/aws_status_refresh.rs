@@ -77,18 +77,9 @@ fn stop(id: &str) {
 
 /// `sky status -o json [-r]`: name -> record.
 fn records(sky: &Sky, refresh: bool) -> serde_json::Map<String, Value> {
-    let mut args = vec!["status", "-o", "json"];
-    if refresh {
-        args.push("-r");
-    }
-    let (code, out) = sky.run(&args);
-    assert_eq!(code, 0, "{out}");
-    let start = out.find('[').unwrap_or(0);
-    let list: Value = serde_json::from_str(out[start..].trim()).unwrap();
-    list.as_array()
-        .unwrap()
-        .iter()
-        .map(|r| (r["name"].as_str().unwrap().to_string(), r.clone()))
+    sky.status_json(refresh)
+        .into_iter()
+        .map(|r| (r["name"].as_str().unwrap_or_default().to_string(), r))
         .collect()
 }
 

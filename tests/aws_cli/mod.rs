@@ -91,8 +91,8 @@ impl Sky {
         p.display().to_string()
     }
 
-    /// Cluster names `sky status -o json` lists (`refresh`: `-r`).
-    pub fn status_names(&self, refresh: bool) -> Vec<String> {
+    /// The records `sky status -o json` lists (`refresh`: `-r`).
+    pub fn status_json(&self, refresh: bool) -> Vec<serde_json::Value> {
         let mut args = vec!["status", "-o", "json"];
         if refresh {
             args.push("-r");
@@ -100,11 +100,16 @@ impl Sky {
         let (code, out) = self.run(&args);
         assert_eq!(code, 0, "sky {args:?}:\n{out}");
         let start = out.find('[').unwrap_or(0);
-        let list: serde_json::Value =
-            serde_json::from_str(out[start..].trim()).unwrap_or_else(|e| panic!("{e}: {out}"));
-        let mut names: Vec<String> = list
-            .as_array()
-            .unwrap()
+        match serde_json::from_str(out[start..].trim()) {
+            Ok(serde_json::Value::Array(list)) => list,
+            other => panic!("{other:?}: {out}"),
+        }
+    }
+
+    /// Cluster names `sky status -o json` lists (`refresh`: `-r`).
+    pub fn status_names(&self, refresh: bool) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .status_json(refresh)
             .iter()
             .filter_map(|r| r["name"].as_str().map(str::to_string))
             .collect();
@@ -126,6 +131,21 @@ pub fn text(out: &Output) -> String {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     )
+}
+
+/// `s` without its ANSI escape sequences.
+pub fn plain(s: &str) -> String {
+    let mut out = String::new();
+    let mut esc = false;
+    for c in s.chars() {
+        match c {
+            '\x1b' => esc = true,
+            c if esc && c.is_ascii_alphabetic() => esc = false,
+            _ if esc => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// How a command started by [`run_killed`] ended.
