@@ -46,6 +46,27 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 export STIX_MOTO_URL="http://127.0.0.1:$MOTO_PORT"
+
+# The local AWS (tests/aws_support/local_aws.py): each running moto instance
+# gets a namespace SSH host at its private IP, in subnets of a 10.213.N.0/21
+# block reserved for this run (parallel runs share the bridge). Root + sshd.
+if [ "$(id -u)" = 0 ] && [ -x /usr/sbin/sshd ] && [ -z "${STIX_LOCAL_AWS:-}" ] &&
+  STIX_TEST_AWS_NET=$(bash scripts/testhosts.sh reserve-nets $$); then
+  export STIX_TEST_AWS_NET
+  LOCAL_AWS_DIR=$(mktemp -d /tmp/stix-localaws.XXXXXX)
+  "$VENV/bin/python" tests/aws_support/local_aws.py "$STIX_MOTO_URL" "$LOCAL_AWS_DIR" \
+    >"$LOCAL_AWS_DIR/watcher.log" 2>&1 &
+  LOCAL_AWS_PID=$!
+  # Before moto's own cleanup (the array runs in order): the watcher takes
+  # its hosts down itself; `down` catches what a killed watcher left.
+  CLEANUP=('kill "$LOCAL_AWS_PID" 2>/dev/null; wait "$LOCAL_AWS_PID" 2>/dev/null; bash scripts/testhosts.sh down "$LOCAL_AWS_DIR/testhosts" >/dev/null 2>&1; rm -rf "$LOCAL_AWS_DIR"' "${CLEANUP[@]}")
+  for _ in $(seq 1 100); do [ -f "$LOCAL_AWS_DIR/state.json" ] && break; sleep 0.1; done
+  if [ -f "$LOCAL_AWS_DIR/state.json" ]; then
+    export STIX_LOCAL_AWS="$LOCAL_AWS_DIR"
+  else
+    echo "test.sh: the local AWS watcher did not start; AWS end-to-end tests will skip" >&2
+  fi
+fi
 STIX_TEST_PYTHON="$(cd "$VENV" && pwd)/bin/python"
 export STIX_TEST_PYTHON
 

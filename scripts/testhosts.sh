@@ -7,7 +7,13 @@
 # namespace has a default route, so nothing routes anywhere else.
 #
 #   testhosts.sh up N [STATE_DIR]        N hosts 10.213.<net>.11.. (net: a free /24)
-#   testhosts.sh add-host NAME IP [STATE_DIR]   one host at a given 10.213 address
+#   testhosts.sh add-host NAME IP [STATE_DIR [USER KEYS HOME]]
+#       one host at a given 10.213 address; with USER other than root, that
+#       is its only login (uid/gid 1000, keys from the file KEYS) and the
+#       directory HOME of this machine is its /home/USER (it outlives the host)
+#   testhosts.sh reserve-nets PID        a free block 10.213.N.0/21 (N = 128,
+#       136, .. 248) for the run of process PID: prints N; free again once
+#       PID is gone (scripts/test.sh gives it to the local AWS's subnets)
 #   testhosts.sh kill-host NAME          kill its sshd and remove its namespace
 #   testhosts.sh cut-host NAME           unplug it (link down; its processes live on)
 #   testhosts.sh down [STATE_DIR]        remove every host of STATE_DIR (idempotent)
@@ -17,7 +23,8 @@
 #   {"key": ".../id_ed25519", "user": "root", "port": 22,
 #    "hosts": [{"name": "stix1h1", "ip": "10.213.1.11"}, ...]}
 # Several STATE_DIRs (parallel test runs) share the bridge; each `up` takes
-# its own /24. Needs root, iproute2, unshare and Debian's openssh-server.
+# its own /24 below 10.213.128.0. Needs root, iproute2, unshare and
+# Debian's openssh-server.
 set -euo pipefail
 
 BRIDGE=stixbr0
@@ -89,33 +96,52 @@ write_hosts_file() {
   mv "$dir/hosts.json.tmp" "$dir/hosts.json"
 }
 
-start_host() {
-  local dir=$1 name=$2 ip=$3
-  case "$ip" in 10.213.*) ;; *) die "address $ip is outside 10.213.0.0/16" ;; esac
-  [ ${#name} -le 12 ] || die "host name $name is too long (12 characters at most)"
-  ip netns list | grep -qw "^$name" && die "host $name already exists"
-  local hdir="$dir/hosts/$name" veth="v$name"
-  mkdir -p "$hdir"
-  rm -f "$hdir/ssh_host_ed25519_key" "$hdir/ssh_host_ed25519_key.pub"
-  ssh-keygen -q -t ed25519 -N '' -C "$name" -f "$hdir/ssh_host_ed25519_key"
-  cat >"$hdir/sshd_config" <<EOF
+# sshd_config of a host: key-only logins of `root` (the plain SSH test
+# hosts) or of one non-root user with its keys in its home, as on a cloud
+# VM (StrictModes on: the home and ~/.ssh must belong to the user).
+write_sshd_config() {
+  local file=$1 ip=$2 user=$3 root_login keys strict
+  if [ "$user" = root ]; then
+    root_login=prohibit-password keys=/root/.ssh/authorized_keys strict=no
+  else
+    root_login=no keys=%h/.ssh/authorized_keys strict=yes
+  fi
+  cat >"$file" <<EOF
 ListenAddress $ip
 Port 22
 HostKey /root/.ssh/ssh_host_ed25519_key
 PidFile none
-PermitRootLogin prohibit-password
+PermitRootLogin $root_login
 PasswordAuthentication no
 KbdInteractiveAuthentication no
 PubkeyAuthentication yes
-AuthorizedKeysFile /root/.ssh/authorized_keys
+AuthorizedKeysFile $keys
 UsePAM no
-StrictModes no
+StrictModes $strict
 PrintMotd no
 AcceptEnv LANG LC_*
 Subsystem sftp internal-sftp
 MaxSessions 200
 MaxStartups 100:30:200
 EOF
+}
+
+start_host() {
+  local dir=$1 name=$2 ip=$3 user=${4:-root} keys=${5:-} home=${6:-}
+  case "$ip" in 10.213.*) ;; *) die "address $ip is outside 10.213.0.0/16" ;; esac
+  [ ${#name} -le 12 ] || die "host name $name is too long (12 characters at most)"
+  ip netns list | grep -qw "^$name" && die "host $name already exists"
+  case "$user" in *[!a-z0-9_-]* | "") die "bad user name $user" ;; esac
+  [ -n "$keys" ] || keys=$dir/id_ed25519.pub
+  if [ "$user" != root ]; then
+    [ -n "$home" ] || die "user $user needs a home directory"
+    mkdir -p "$home"
+  fi
+  local hdir="$dir/hosts/$name" veth="v$name"
+  mkdir -p "$hdir"
+  rm -f "$hdir/ssh_host_ed25519_key" "$hdir/ssh_host_ed25519_key.pub"
+  ssh-keygen -q -t ed25519 -N '' -C "$name" -f "$hdir/ssh_host_ed25519_key"
+  write_sshd_config "$hdir/sshd_config" "$ip" "$user"
   ip netns add "$name"
   ip link add "$veth" type veth peer name eth0 netns "$name"
   ip link set "$veth" master "$BRIDGE" up
@@ -126,7 +152,10 @@ EOF
   # Inside the host: its own pid namespace and /proc (an agent there sees
   # only the host's processes), private /root and /tmp, its sshd files, a
   # minimal shell rc (the machine's own rc runs pyenv init), then sshd
-  # under a bash that, as pid 1, reaps orphaned daemons.
+  # under a bash that, as pid 1, reaps orphaned daemons. A non-root user
+  # (uid/gid 1000, replacing whoever has 1000 here) exists only in the
+  # host's copies of /etc/passwd, /etc/group and /etc/shadow, bind-mounted
+  # over the real ones; its home is HOME, so it outlives the host.
   setsid ip netns exec "$name" unshare --mount --uts --pid --fork --mount-proc \
       --propagation private -- /bin/bash -c '
     set -e
@@ -134,16 +163,43 @@ EOF
     mount -t tmpfs -o mode=0700 tmpfs /root
     mkdir -p /root/.ssh
     cp "$1/ssh_host_ed25519_key" "$1/sshd_config" /root/.ssh/
-    cp "$2" /root/.ssh/authorized_keys
-    chmod 600 /root/.ssh/ssh_host_ed25519_key /root/.ssh/authorized_keys
-    printf "%s\n" "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" >/root/.bashrc
-    cp /root/.bashrc /root/.profile
+    chmod 600 /root/.ssh/ssh_host_ed25519_key
+    rc="export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+    if [ "$5" = root ]; then
+      cp "$2" /root/.ssh/authorized_keys
+      chmod 600 /root/.ssh/authorized_keys
+      printf "%s\n" "$rc" >/root/.bashrc
+      cp /root/.bashrc /root/.profile
+    else
+      u=$5 h=/home/$5
+      mkdir -p /root/etc
+      for f in passwd group shadow; do
+        grep -v -e "^$u:" -e "^[^:]*:[^:]*:1000:" "/etc/$f" >"/root/etc/$f" || true
+      done
+      echo "$u:x:1000:1000:$u:$h:/bin/bash" >>/root/etc/passwd
+      echo "$u:x:1000:" >>/root/etc/group
+      echo "$u:*:20000:0:99999:7:::" >>/root/etc/shadow
+      chmod 644 /root/etc/passwd /root/etc/group
+      chmod 640 /root/etc/shadow
+      for f in passwd group shadow; do mount --bind "/root/etc/$f" "/etc/$f"; done
+      mount -t tmpfs -o mode=0755 tmpfs /home
+      mkdir -p "$h"
+      mount --bind "$6" "$h"
+      mkdir -p "$h/.ssh"
+      cp "$2" "$h/.ssh/authorized_keys"
+      [ -f "$h/.bashrc" ] || printf "%s\n" "$rc" >"$h/.bashrc"
+      [ -f "$h/.profile" ] || cp "$h/.bashrc" "$h/.profile"
+      chown 1000:1000 "$h" "$h/.ssh" "$h/.ssh/authorized_keys" "$h/.bashrc" "$h/.profile"
+      chmod 755 "$h"
+      chmod 700 "$h/.ssh"
+      chmod 600 "$h/.ssh/authorized_keys"
+    fi
     mount -t tmpfs -o mode=1777 tmpfs /tmp
     set +e
     "$3" -D -f /root/.ssh/sshd_config -E /root/.ssh/sshd.log &
     trap "exit 0" TERM
     while kill -0 $! 2>/dev/null; do sleep 1; done
-  ' bash "$hdir" "$dir/id_ed25519.pub" "$SSHD" "$name" </dev/null >"$hdir/start.log" 2>&1 9>&- &
+  ' bash "$hdir" "$keys" "$SSHD" "$name" "$user" "$home" </dev/null >"$hdir/start.log" 2>&1 9>&- &
   echo $! >"$hdir/pid"
   echo "$ip" >"$hdir/ip"
 }
@@ -169,10 +225,27 @@ kill_host() {
 
 free_net() {
   local n
-  for n in $(seq 1 250); do
+  for n in $(seq 1 127); do
     if ! ip netns list | grep -q "^stix${n}h"; then echo "$n"; return; fi
   done
   die "no free 10.213.N.0/24 left"
+}
+
+# Blocks of eight /24s for runs that pick their own addresses (the local
+# AWS's VPC subnets): a mark file per block names the process holding it.
+NETS_DIR=${STIX_TESTHOSTS_NETS:-/run/lock/stix-testhosts-nets}
+reserve_nets() {
+  local pid=$1 n holder
+  mkdir -p "$NETS_DIR"
+  for n in $(seq 128 8 248); do
+    holder=$(cat "$NETS_DIR/$n" 2>/dev/null || true)
+    if [ -z "$holder" ] || ! kill -0 "$holder" 2>/dev/null; then
+      echo "$pid" >"$NETS_DIR/$n"
+      echo "$n"
+      return
+    fi
+  done
+  die "no free 10.213.N.0/21 block left"
 }
 
 cmd=${1:-}
@@ -194,16 +267,22 @@ case "$cmd" in
     ;;
   add-host)
     require
-    name=${2:?usage: testhosts.sh add-host NAME IP [STATE_DIR]}
-    ip=${3:?usage: testhosts.sh add-host NAME IP [STATE_DIR]}
+    usage="usage: testhosts.sh add-host NAME IP [STATE_DIR [USER KEYS HOME]]"
+    name=${2:?$usage}
+    ip=${3:?$usage}
     dir=$(state_dir "${4:-}")
     with_lock
     ensure_bridge
     ensure_client_key "$dir"
-    start_host "$dir" "$name" "$ip"
+    start_host "$dir" "$name" "$ip" "${5:-root}" "${6:-}" "${7:-}"
     wait_ready "$ip" "$name"
     write_hosts_file "$dir"
     echo "$dir/hosts.json"
+    ;;
+  reserve-nets)
+    pid=${2:?usage: testhosts.sh reserve-nets PID}
+    with_lock
+    reserve_nets "$pid"
     ;;
   kill-host)
     name=${2:?usage: testhosts.sh kill-host NAME}
@@ -225,7 +304,7 @@ case "$cmd" in
     maybe_remove_bridge
     ;;
   *)
-    sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

@@ -2,9 +2,10 @@
 //! proxy): the optimizer picks m6i.large in us-east-1 from the shared
 //! catalogs, the failover loop tries zone after zone (the first two
 //! refuse), and the instances come up with the task's tags, zone, spot
-//! and ports. The runtime cannot be set up (no host behind moto's private
-//! IPs), so the launch stops at the SSH wait naming the host, and nothing
-//! is left in moto afterwards.
+//! and ports. The label `stix-local-aws: off` keeps the local AWS from
+//! giving the instance an SSH host (as a VM that never boots), so the
+//! launch stops at the SSH wait naming the host, and nothing is left in
+//! moto afterwards.
 
 #![cfg(feature = "aws")]
 
@@ -24,6 +25,7 @@ resources:
   ports: 8080
   labels:
     team: ml
+    stix-local-aws: 'off'
 run: echo hi
 ";
 
@@ -50,7 +52,8 @@ fn launch_fails_over_zones_and_leaves_nothing() {
     use_endpoint(&proxy.url);
     reset(&moto);
     let vpc = make_vpc();
-    more_subnets(&vpc);
+    // Subnets for the catalog's other us-east-1 zones (make_vpc has a-c).
+    add_subnets(&vpc, 3..6);
     let w = common::World::new("aws-launch");
     let cats = w.home.join(".sky/catalogs");
     std::fs::create_dir_all(&cats).unwrap();

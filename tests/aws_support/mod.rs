@@ -1,7 +1,9 @@
 //! Shared setup of the AWS tests: the moto server `scripts/test.sh` starts
 //! (`STIX_MOTO_URL`), fake credentials, a reset between tests, and the test
 //! VPC in 10.213.0.0/16 (the range reserved for this project's test hosts)
-//! with one private subnet per zone.
+//! with one private subnet per zone, and the local AWS (`STIX_LOCAL_AWS`:
+//! tests/aws_support/local_aws.py gives each running instance an SSH host at
+//! its private IP).
 
 #![allow(dead_code)]
 
@@ -19,12 +21,78 @@ use stix::provision::aws_deploy::{AwsProviderConfig, SecurityGroup};
 pub const REGION: &str = "us-east-1";
 /// The test VPC's name tag.
 pub const VPC_NAME: &str = "stix-test-vpc";
-/// Zones with a subnet each, and their CIDRs.
-pub const ZONES: &[(&str, &str)] = &[
-    ("us-east-1a", "10.213.201.0/24"),
-    ("us-east-1b", "10.213.202.0/24"),
-    ("us-east-1c", "10.213.203.0/24"),
+/// Zones with a subnet each in `make_vpc` (the first three) and in tests
+/// that add more.
+pub const ZONES: &[&str] = &[
+    "us-east-1a",
+    "us-east-1b",
+    "us-east-1c",
+    "us-east-1d",
+    "us-east-1e",
+    "us-east-1f",
 ];
+
+/// The CIDR of the subnet of `ZONES[i]`: the (i+1)-th /24 of this run's
+/// block 10.213.N.0/21. scripts/test.sh reserves N (`STIX_TEST_AWS_NET`)
+/// so that parallel runs' local AWS hosts never share an address.
+pub fn subnet_cidr(i: usize) -> String {
+    let base: usize = std::env::var("STIX_TEST_AWS_NET")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .filter(|n| n % 8 == 0 && *n <= 248)
+        .unwrap_or(200);
+    format!("10.213.{}.0/24", base + 1 + i)
+}
+
+/// The local AWS's state directory (`STIX_LOCAL_AWS`, set by
+/// scripts/test.sh when it runs the watcher), or `None` (the caller
+/// skips) with the reason printed.
+pub fn local_aws() -> Option<std::path::PathBuf> {
+    match std::env::var_os("STIX_LOCAL_AWS") {
+        Some(d) if std::path::Path::new(&d).join("state.json").exists() => Some(d.into()),
+        _ => {
+            eprintln!(
+                "SKIP: STIX_LOCAL_AWS is not set or its watcher is not running (scripts/test.sh runs tests/aws_support/local_aws.py as root with sshd)"
+            );
+            None
+        }
+    }
+}
+
+/// The local AWS's last poll: (poll count, instance id -> host IP).
+pub fn local_aws_state() -> Option<(u64, std::collections::BTreeMap<String, String>)> {
+    let dir = std::env::var_os("STIX_LOCAL_AWS")?;
+    let text = std::fs::read_to_string(std::path::Path::new(&dir).join("state.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let hosts = v["hosts"]
+        .as_object()?
+        .iter()
+        .map(|(k, ip)| (k.clone(), ip.as_str().unwrap_or_default().to_string()))
+        .collect();
+    Some((v["polls"].as_u64()?, hosts))
+}
+
+/// Waits (up to `secs`) until a poll of the local AWS that began after
+/// this call has ended with exactly the hosts `want` says; true if so.
+pub fn wait_local_aws(
+    secs: u64,
+    want: impl Fn(&std::collections::BTreeMap<String, String>) -> bool,
+) -> bool {
+    let Some((start, _)) = local_aws_state() else {
+        return false;
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while std::time::Instant::now() < deadline {
+        if let Some((n, hosts)) = local_aws_state()
+            && n >= start + 2
+            && want(&hosts)
+        {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    false
+}
 
 /// `host:port` of an `http://host:port` URL.
 fn authority(url: &str) -> &str {
@@ -93,9 +161,18 @@ pub fn serial() -> MutexGuard<'static, ()> {
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Empties moto.
+/// Empties moto, and waits until the local AWS (if running) has taken
+/// down the hosts of the vanished instances: a new instance may get the
+/// same address.
 pub fn reset(moto: &str) {
     http(moto, "POST", "/moto-api/reset", "").expect("moto reset");
+    if std::env::var_os("STIX_LOCAL_AWS").is_some() {
+        assert!(
+            wait_local_aws(30, |h| h.is_empty()),
+            "the local AWS kept hosts after a moto reset: {:?}",
+            local_aws_state()
+        );
+    }
 }
 
 /// Creates the test VPC and its subnets; returns the VPC id.
@@ -115,18 +192,24 @@ pub fn make_vpc() -> String {
     .unwrap()
     .unwrap();
     let vpc_id = vpc.vpc().unwrap().vpc_id().unwrap().to_string();
-    for (zone, cidr) in ZONES {
+    add_subnets(&vpc_id, 0..3);
+    vpc_id
+}
+
+/// Subnets of `ZONES[range]` in the VPC.
+pub fn add_subnets(vpc_id: &str, range: std::ops::Range<usize>) {
+    let c = ec2(REGION).unwrap();
+    for i in range {
         block_on(
             c.create_subnet()
-                .vpc_id(&vpc_id)
-                .cidr_block(*cidr)
-                .availability_zone(*zone)
+                .vpc_id(vpc_id)
+                .cidr_block(subnet_cidr(i))
+                .availability_zone(ZONES[i])
                 .send(),
         )
         .unwrap()
         .unwrap();
     }
-    vpc_id
 }
 
 /// A provider config for the test VPC (private subnets, internal IPs).
