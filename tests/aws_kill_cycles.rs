@@ -72,7 +72,7 @@ fn killed_launches_and_downs_leave_nothing_unknown() {
     use_endpoint(&moto);
     reset(&moto);
     let vpc = make_vpc();
-    more_subnets(&vpc);
+    add_subnets(&vpc, 3..6);
     let sky = Sky::new("kill", &src);
     let yaml = sky.write("task.yaml", TASK);
     let mut rng = Rng::from_env();

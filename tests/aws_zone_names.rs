@@ -32,7 +32,7 @@ fn launch_prints_zone_names() {
     use_endpoint(&proxy.url);
     reset(&moto);
     let vpc = make_vpc();
-    more_subnets(&vpc);
+    add_subnets(&vpc, 3..6);
     let sky = Sky::new("zones", &src);
     let yaml = sky.write("task.yaml", TASK);
 

@@ -6,12 +6,11 @@
 
 use super::launch::set_autostop_on;
 use super::provisioning::{self, RecordInfo, provision, provisioner_for};
-use super::reconcile::{self, Verdict};
+use super::reconcile;
 use super::{ClusterHandle, ClusterLock, Progress, ProgressSink};
 use crate::agent::autostop::WaitFor;
 use crate::agent::script::ansi::{BRIGHT, RESET, YELLOW};
 use crate::error::{Error, ErrorKind, Result};
-use crate::provision::InstanceStatus;
 use crate::state::{ClusterRecord, ClusterStatus, StateDb, now_secs};
 use crate::yaml::py_str_repr;
 
@@ -72,75 +71,15 @@ pub fn refresh_cluster(
     if handle.provider_config.is_null() {
         provisioning::bootstrap(&mut handle, true)?;
     }
-    let query = |handle: &ClusterHandle| -> Result<(Vec<InstanceStatus>, Vec<String>)> {
-        let statuses =
-            p.query_instances(&handle.cluster_name_on_cloud, &handle.provider_config, true)?;
-        Ok((
-            statuses.values().filter_map(|(s, _)| *s).collect(),
-            statuses.values().filter_map(|(_, r)| r.clone()).collect(),
-        ))
-    };
-    let launched = handle.launched_nodes as usize;
-    let (mut live, mut reasons) = query(&handle)?;
-    let mut verdict = reconcile::judge(&live, launched);
-    let launched_recently = record
-        .launched_at
-        .is_some_and(|t| now_secs() - t < reconcile::LAUNCH_DOUBLE_CHECK_WINDOW_SECONDS);
-    if verdict == Verdict::Terminated && record.status == ClusterStatus::Init && launched_recently {
-        // Instances of a launch that just began may not be listed yet.
-        std::thread::sleep(reconcile::LAUNCH_DOUBLE_CHECK_DELAY);
-        (live, reasons) = query(&handle)?;
-        verdict = match reconcile::judge(&live, launched) {
-            // Found only now: abnormal all the same.
-            Verdict::AllUp => Verdict::Abnormal("some but not all nodes are stopped".into()),
-            v => v,
-        };
-    }
-    // What the infra says about unhealthy nodes (a lost SSH host) becomes
-    // the cluster's last event (`sky status -v`'s LAST_EVENT).
-    if !reasons.is_empty() {
-        record_last_event(state, &record, &reasons.join("; "))?;
-    }
-    let init_reason = match verdict {
-        Verdict::Terminated => {
-            state.remove_cluster(name, true)?;
-            return Ok(None);
-        }
-        Verdict::Stopped => {
-            if record.status != ClusterStatus::Stopped {
-                record_last_event(state, &record, &reconcile::cleanup_event(false))?;
-                state.remove_cluster(name, false)?;
-            }
-            return state.get_cluster(name);
-        }
-        Verdict::AllUp if handle.nodes.is_empty() => {
-            // A launch killed before it saved the nodes.
-            reconcile::runtime_unhealthy("failed to get IPs")
-        }
-        Verdict::AllUp => match handle.agent().and_then(|a| a.start()) {
-            Ok(s) => {
-                let up = if s.is_autostopping {
-                    ClusterStatus::Autostopping
-                } else {
-                    ClusterStatus::Up
-                };
-                state.set_cluster_status(name, up)?;
-                return state.get_cluster(name);
-            }
-            Err(e) => reconcile::runtime_unhealthy(&e.message),
-        },
-        Verdict::Abnormal(reason) => reason,
-    };
-    // SkyPilot records the transition once (not again while INIT).
-    if record.status != ClusterStatus::Init && reasons.is_empty() {
-        record_last_event(state, &record, &reconcile::abnormal_event(&init_reason))?;
-    }
-    state.set_cluster_status(name, ClusterStatus::Init)?;
-    state.get_cluster(name)
+    reconcile::apply(state, &record, &handle, &*p)
 }
 
 /// Stores `event` as the cluster's last event (in its metadata).
-fn record_last_event(state: &mut StateDb, record: &ClusterRecord, event: &str) -> Result<()> {
+pub(super) fn record_last_event(
+    state: &mut StateDb,
+    record: &ClusterRecord,
+    event: &str,
+) -> Result<()> {
     let mut meta = match &record.metadata {
         serde_json::Value::Object(m) => m.clone(),
         _ => serde_json::Map::new(),

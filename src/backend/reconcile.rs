@@ -4,7 +4,10 @@
 //! other mix (a node terminated or stopped behind stix's back, a node
 //! still pending) -> INIT with SkyPilot's reason as the cluster's event.
 
-use crate::provision::InstanceStatus;
+use super::ClusterHandle;
+use crate::error::Result;
+use crate::provision::{InstanceStatus, Provisioner};
+use crate::state::{ClusterRecord, ClusterStatus, StateDb, now_secs};
 
 /// `ABNORMAL_STATUS_REASON_PREFIX`.
 pub const ABNORMAL_PREFIX: &str = "Cluster is abnormal because";
@@ -69,6 +72,83 @@ pub fn abnormal_event(init_reason: &str) -> String {
 pub fn cleanup_event(terminated: bool) -> String {
     let verb = if terminated { "terminated" } else { "stopped" };
     format!("All nodes {verb}, cleaning up the cluster.")
+}
+
+/// Reconciles `record` (whose lock the caller holds) with what the
+/// provisioner `p` reports for `handle`'s instances; returns the record
+/// afterwards (`None` once the cluster is gone).
+pub fn apply(
+    state: &mut StateDb,
+    record: &ClusterRecord,
+    handle: &ClusterHandle,
+    p: &dyn Provisioner,
+) -> Result<Option<ClusterRecord>> {
+    let name = record.name.as_str();
+    let query = |handle: &ClusterHandle| -> Result<(Vec<InstanceStatus>, Vec<String>)> {
+        let statuses =
+            p.query_instances(&handle.cluster_name_on_cloud, &handle.provider_config, true)?;
+        Ok((
+            statuses.values().filter_map(|(s, _)| *s).collect(),
+            statuses.values().filter_map(|(_, r)| r.clone()).collect(),
+        ))
+    };
+    let launched = handle.launched_nodes as usize;
+    let (mut live, mut reasons) = query(handle)?;
+    let mut verdict = judge(&live, launched);
+    let launched_recently = record
+        .launched_at
+        .is_some_and(|t| now_secs() - t < LAUNCH_DOUBLE_CHECK_WINDOW_SECONDS);
+    if verdict == Verdict::Terminated && record.status == ClusterStatus::Init && launched_recently {
+        // Instances of a launch that just began may not be listed yet.
+        std::thread::sleep(LAUNCH_DOUBLE_CHECK_DELAY);
+        (live, reasons) = query(handle)?;
+        verdict = match judge(&live, launched) {
+            // Found only now: abnormal all the same.
+            Verdict::AllUp => Verdict::Abnormal("some but not all nodes are stopped".into()),
+            v => v,
+        };
+    }
+    // What the infra says about unhealthy nodes (a lost SSH host) becomes
+    // the cluster's last event (`sky status -v`'s LAST_EVENT).
+    if !reasons.is_empty() {
+        super::lifecycle::record_last_event(state, record, &reasons.join("; "))?;
+    }
+    let init_reason = match verdict {
+        Verdict::Terminated => {
+            state.remove_cluster(name, true)?;
+            return Ok(None);
+        }
+        Verdict::Stopped => {
+            if record.status != ClusterStatus::Stopped {
+                super::lifecycle::record_last_event(state, record, &cleanup_event(false))?;
+                state.remove_cluster(name, false)?;
+            }
+            return state.get_cluster(name);
+        }
+        Verdict::AllUp if handle.nodes.is_empty() => {
+            // A launch killed before it saved the nodes.
+            runtime_unhealthy("failed to get IPs")
+        }
+        Verdict::AllUp => match handle.agent().and_then(|a| a.start()) {
+            Ok(s) => {
+                let up = if s.is_autostopping {
+                    ClusterStatus::Autostopping
+                } else {
+                    ClusterStatus::Up
+                };
+                state.set_cluster_status(name, up)?;
+                return state.get_cluster(name);
+            }
+            Err(e) => runtime_unhealthy(&e.message),
+        },
+        Verdict::Abnormal(reason) => reason,
+    };
+    // SkyPilot records the transition once (not again while INIT).
+    if record.status != ClusterStatus::Init && reasons.is_empty() {
+        super::lifecycle::record_last_event(state, record, &abnormal_event(&init_reason))?;
+    }
+    state.set_cluster_status(name, ClusterStatus::Init)?;
+    state.get_cluster(name)
 }
 
 #[cfg(test)]

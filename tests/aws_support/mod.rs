@@ -339,24 +339,3 @@ pub fn refused(proxy: &Proxy) -> Vec<String> {
         .map(str::to_string)
         .collect()
 }
-
-/// Subnets for the catalog's other us-east-1 zones (`make_vpc` has a-c),
-/// so every zone the optimizer may pick there has one.
-pub fn more_subnets(vpc: &str) {
-    let c = ec2(REGION).unwrap();
-    for (zone, cidr) in [
-        ("us-east-1d", "10.213.204.0/24"),
-        ("us-east-1e", "10.213.205.0/24"),
-        ("us-east-1f", "10.213.206.0/24"),
-    ] {
-        block_on(
-            c.create_subnet()
-                .vpc_id(vpc)
-                .cidr_block(cidr)
-                .availability_zone(zone)
-                .send(),
-        )
-        .unwrap()
-        .unwrap();
-    }
-}
