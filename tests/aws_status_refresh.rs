@@ -1,7 +1,7 @@
 //! Instances changed behind stix's back (through the EC2 API of moto):
 //! `sky status -r` reconciles the records as SkyPilot 0.14.1's
 //! `_update_cluster_status` does. All nodes terminated -> the cluster is
-//! gone; all stopped -> STOPPED; one node of two terminated, or only the
+//! gone (with its own security group); all stopped -> STOPPED; one node of two terminated, or only the
 //! worker stopped, or the head stopped and the worker terminated -> INIT
 //! with SkyPilot's "Cluster is abnormal because ..."
 //! event. The clusters are recorded the way a launch records them (the
@@ -24,8 +24,9 @@ use stix::provision::{ProvisionConfig, Provisioner};
 use stix::state::StateDb;
 
 /// Provisions `nodes` instances for `name` and records the cluster UP, as
-/// a finished launch leaves it; returns the instance ids, head first.
-fn launched(state: &mut StateDb, name: &str, nodes: u32) -> Vec<String> {
+/// a finished launch leaves it; returns the instance ids, head first. A
+/// cluster with `ports` has its own security group `sky-sg-<name>`.
+fn launched(state: &mut StateDb, name: &str, nodes: u32, ports: &[&str]) -> Vec<String> {
     let p = AwsProvisioner;
     let lr = LaunchedResources {
         cloud: "aws".into(),
@@ -33,12 +34,21 @@ fn launched(state: &mut StateDb, name: &str, nodes: u32) -> Vec<String> {
         instance_type: Some("m6i.large".into()),
         cpus: Some(2.0),
         memory_gb: Some(8.0),
+        ports: ports.iter().map(|p| p.to_string()).collect(),
         ..Default::default()
     };
     let mut handle = new_handle(name, lr, nodes);
-    handle.provider_config = config().to_json();
+    let mut cfg = config();
+    if !ports.is_empty() {
+        cfg.security_group.group_name = format!("sky-sg-{name}");
+    }
+    handle.provider_config = cfg.to_json();
     let cfg: ProvisionConfig = bootstrap(&mut handle, true).unwrap();
     p.run_instances(REGION, name, &cfg).unwrap();
+    if !handle.launched_resources.ports.is_empty() {
+        let ports = handle.launched_resources.ports.clone();
+        p.open_ports(name, &ports, &handle.provider_config).unwrap();
+    }
     let info = p
         .get_cluster_info(REGION, name, &handle.provider_config)
         .unwrap();
@@ -93,11 +103,12 @@ fn status_refresh_reconciles_changes_behind_our_back() {
     make_vpc();
     let sky = Sky::new("refresh", &src);
     let mut state = StateDb::open_at(&sky.home.join(".sky/state.db")).unwrap();
-    let gone = launched(&mut state, "gone", 1);
-    let halted = launched(&mut state, "halted", 1);
-    let half = launched(&mut state, "half", 2);
-    let halfstop = launched(&mut state, "halfstop", 2);
-    let mixed = launched(&mut state, "mixed", 2);
+    let gone = launched(&mut state, "gone", 1, &["8080"]);
+    let halted = launched(&mut state, "halted", 1, &[]);
+    let half = launched(&mut state, "half", 2, &[]);
+    let halfstop = launched(&mut state, "halfstop", 2, &[]);
+    let mixed = launched(&mut state, "mixed", 2, &[]);
+    assert_eq!(groups_named("sky-sg-gone"), 1);
     let before = records(&sky, false);
     for name in ["gone", "halted", "half", "halfstop", "mixed"] {
         assert_eq!(before[name]["status"], "UP", "{name}: {:?}", before[name]);
@@ -136,7 +147,9 @@ fn status_refresh_reconciles_changes_behind_our_back() {
         "Cluster is abnormal because some but not all nodes are stopped. Transitioned to \
          INIT (details: cluster is unhealthy)."
     );
-    // The terminated cluster's record is gone for good.
+    // The terminated cluster's record is gone for good, and its own
+    // security group with it (SkyPilot's `post_teardown_cleanup`).
+    assert_eq!(groups_named("sky-sg-gone"), 0);
     assert!(!records(&sky, false).contains_key("gone"));
     let (code, out) = sky.run(&["status", "gone"]);
     assert_eq!(code, 0, "{out}");

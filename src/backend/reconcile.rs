@@ -1,6 +1,6 @@
 //! What `sky status -r` makes of a cluster's instances as the cloud
 //! reports them (SkyPilot's `_update_cluster_status`): none left -> the
-//! record goes; all stopped -> STOPPED; all up -> ask the runtime; any
+//! record goes, and the cluster's ports (its own security group) with it; all stopped -> STOPPED; all up -> ask the runtime; any
 //! other mix (a node terminated or stopped behind stix's back, a node
 //! still pending) -> INIT with SkyPilot's reason as the cluster's event.
 
@@ -115,6 +115,13 @@ pub fn apply(
     }
     let init_reason = match verdict {
         Verdict::Terminated => {
+            // `post_teardown_cleanup`: what outlives the instances (the
+            // cluster's own security group) goes with the record.
+            p.cleanup_ports(
+                &handle.cluster_name_on_cloud,
+                &handle.launched_resources.ports,
+                &handle.provider_config,
+            )?;
             state.remove_cluster(name, true)?;
             return Ok(None);
         }
