@@ -15,12 +15,14 @@ use super::table::VmTable;
 use crate::error::{Error, ErrorKind, Result};
 
 type Stamp = (u64, u64, u32);
+/// A loaded `vms.csv`: its stamp, its zone mapping's stamp, the table.
+type VmEntry = (Stamp, Option<Stamp>, Arc<VmTable>);
 
 /// The catalogs of one directory (`~/.sky/catalogs/v8`), loaded lazily.
 #[derive(Debug)]
 pub struct Catalogs {
     store: Store,
-    vms: Mutex<HashMap<String, (Stamp, Option<Stamp>, Arc<VmTable>)>>,
+    vms: Mutex<HashMap<String, VmEntry>>,
     files: Mutex<HashMap<String, (Stamp, Arc<Csv>)>>,
     registry: Mutex<Option<(Stamp, Stamp, Arc<AcceleratorRegistry>)>>,
 }
