@@ -112,10 +112,19 @@ fn launch_fails_over_zones_and_leaves_nothing() {
     // an error naming the host.
     let ip = i.private_ip_address().unwrap_or("?");
     assert!(e.message.contains(ip), "{ip}: {e}\n{out}");
+    // Zone names, as SkyPilot prints them once it has the account's
+    // zone id -> name mapping (fetched into the catalog directory).
     assert!(
-        out.contains("Launching on AWS us-east-1 (use1-az6)."),
+        out.contains(&format!("Launching on AWS us-east-1 ({third}).")),
         "{out}"
     );
+    assert!(!out.contains("use1-az"), "{out}");
+    let mappings = std::fs::read_dir(cats.join("v8/aws"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("az_mappings-"))
+        .count();
+    assert_eq!(mappings, 1);
     let tag = |k: &str| {
         i.tags()
             .iter()

@@ -6,11 +6,11 @@
 
 use super::launch::set_autostop_on;
 use super::provisioning::{self, RecordInfo, provision, provisioner_for};
+use super::reconcile;
 use super::{ClusterHandle, ClusterLock, Progress, ProgressSink};
 use crate::agent::autostop::WaitFor;
 use crate::agent::script::ansi::{BRIGHT, RESET, YELLOW};
 use crate::error::{Error, ErrorKind, Result};
-use crate::provision::InstanceStatus;
 use crate::state::{ClusterRecord, ClusterStatus, StateDb, now_secs};
 use crate::yaml::py_str_repr;
 
@@ -71,44 +71,15 @@ pub fn refresh_cluster(
     if handle.provider_config.is_null() {
         provisioning::bootstrap(&mut handle, true)?;
     }
-    let statuses =
-        p.query_instances(&handle.cluster_name_on_cloud, &handle.provider_config, true)?;
-    // What the infra says about unhealthy nodes (a lost SSH host) becomes
-    // the cluster's last event (`sky status -v`'s LAST_EVENT).
-    let reasons: Vec<String> = statuses.values().filter_map(|(_, r)| r.clone()).collect();
-    if !reasons.is_empty() {
-        record_last_event(state, &record, &reasons.join("; "))?;
-    }
-    let live: Vec<InstanceStatus> = statuses.values().filter_map(|(s, _)| *s).collect();
-    if live.is_empty() {
-        state.remove_cluster(name, true)?;
-        return Ok(None);
-    }
-    let new_status = if live.iter().all(|s| *s == InstanceStatus::Stopped) {
-        if record.status != ClusterStatus::Stopped {
-            state.remove_cluster(name, false)?;
-        }
-        ClusterStatus::Stopped
-    } else if live.len() >= handle.launched_nodes as usize
-        && live.iter().all(|s| *s == InstanceStatus::Up)
-        && !handle.nodes.is_empty()
-    {
-        match handle.agent().and_then(|a| a.start()) {
-            Ok(s) if s.is_autostopping => ClusterStatus::Autostopping,
-            Ok(_) => ClusterStatus::Up,
-            Err(_) => ClusterStatus::Init,
-        }
-    } else {
-        ClusterStatus::Init
-    };
-    if new_status != ClusterStatus::Stopped || record.status == ClusterStatus::Stopped {
-        state.set_cluster_status(name, new_status)?;
-    }
-    state.get_cluster(name)
+    reconcile::apply(state, &record, &handle, &*p)
 }
 
 /// Stores `event` as the cluster's last event (in its metadata).
-fn record_last_event(state: &mut StateDb, record: &ClusterRecord, event: &str) -> Result<()> {
+pub(super) fn record_last_event(
+    state: &mut StateDb,
+    record: &ClusterRecord,
+    event: &str,
+) -> Result<()> {
     let mut meta = match &record.metadata {
         serde_json::Value::Object(m) => m.clone(),
         _ => serde_json::Map::new(),

@@ -19,6 +19,7 @@ pub mod plan;
 pub mod provision_log;
 pub mod provision_tail;
 pub mod provisioning;
+pub mod reconcile;
 pub mod ssh_config;
 pub mod ssh_wait;
 pub mod status_view;

@@ -56,9 +56,17 @@ impl Planner {
     /// A planner for `task` in this process's environment.
     pub fn for_task(task: &Task) -> Result<Planner> {
         let env = Env::process();
+        let enabled = enabled_for(&env, std::slice::from_ref(task))?;
+        let cat = Catalogs::shared();
+        #[cfg(feature = "aws")]
+        if enabled.iter().any(|c| c.name() == "aws") {
+            // The account's zone names replace the catalog's zone ids; a
+            // failure leaves the ids (SkyPilot's default-catalog fallback).
+            let _ = crate::provision::aws_zones::ensure(&cat);
+        }
         Ok(Planner {
-            enabled: enabled_for(&env, std::slice::from_ref(task))?,
-            cat: Catalogs::shared(),
+            enabled,
+            cat,
             minimize_logging: minimize_logging(&env),
         })
     }

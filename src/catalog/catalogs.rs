@@ -15,12 +15,14 @@ use super::table::VmTable;
 use crate::error::{Error, ErrorKind, Result};
 
 type Stamp = (u64, u64, u32);
+/// A loaded `vms.csv`: its stamp, its zone mapping's stamp, the table.
+type VmEntry = (Stamp, Option<Stamp>, Arc<VmTable>);
 
 /// The catalogs of one directory (`~/.sky/catalogs/v8`), loaded lazily.
 #[derive(Debug)]
 pub struct Catalogs {
     store: Store,
-    vms: Mutex<HashMap<String, (Stamp, Arc<VmTable>)>>,
+    vms: Mutex<HashMap<String, VmEntry>>,
     files: Mutex<HashMap<String, (Stamp, Arc<Csv>)>>,
     registry: Mutex<Option<(Stamp, Stamp, Arc<AcceleratorRegistry>)>>,
 }
@@ -81,8 +83,15 @@ impl Catalogs {
             .ensure(&filename, pull_frequency_hours(&filename))?;
         let path = self.store.path(&filename);
         let stamp = stamp_of(&path)?;
-        if let Some((s, t)) = lock(&self.vms).get(&filename)
+        // AWS zone ids become the account's zone names once its mapping
+        // has been fetched.
+        let mapping = (cloud == "aws")
+            .then(|| super::az_mapping::latest(self.root()))
+            .flatten();
+        let mapping_stamp = mapping.as_deref().and_then(index::stamp);
+        if let Some((s, m, t)) = lock(&self.vms).get(&filename)
             && *s == stamp
+            && *m == mapping_stamp
         {
             return Ok(t.clone());
         }
@@ -95,8 +104,12 @@ impl Catalogs {
                 t
             }
         };
+        let table = match &mapping {
+            Some(p) => super::az_mapping::apply(&table, &super::az_mapping::parse(&read_text(p)?)),
+            None => table,
+        };
         let table = Arc::new(table);
-        lock(&self.vms).insert(filename, (stamp, table.clone()));
+        lock(&self.vms).insert(filename, (stamp, mapping_stamp, table.clone()));
         Ok(table)
     }
 

@@ -6,6 +6,7 @@
 //! for the current `HOME`). Per-cloud rules live in `crate::clouds`.
 
 pub mod accelerators;
+pub mod az_mapping;
 pub mod catalogs;
 pub mod csv;
 pub mod df;

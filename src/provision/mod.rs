@@ -15,6 +15,8 @@ pub mod aws_instance;
 pub mod aws_network;
 #[cfg(feature = "aws")]
 pub mod aws_ports;
+#[cfg(feature = "aws")]
+pub mod aws_zones;
 pub mod local;
 pub mod local_resources;
 pub mod ssh;
