@@ -119,7 +119,7 @@ fn launch_fails_over_zones_and_leaves_nothing() {
         "{out}"
     );
     assert!(!out.contains("use1-az"), "{out}");
-    let mappings = std::fs::read_dir(cats.join("v8/aws"))
+    let mappings = std::fs::read_dir(w.home.join(".sky/catalogs/v8/aws"))
         .unwrap()
         .filter_map(|e| e.ok())
         .filter(|e| e.file_name().to_string_lossy().starts_with("az_mappings-"))
