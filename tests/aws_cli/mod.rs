@@ -13,19 +13,10 @@ use std::time::{Duration, Instant};
 
 use stix::provision::aws_client::{block_on, ec2};
 
-use crate::aws_support::{REGION, VPC_NAME, all_instances};
+use crate::aws_support::{REGION, all_instances};
 
 /// The shared catalogs the tests read (never downloaded).
-pub fn catalogs() -> Option<PathBuf> {
-    let src = std::env::var_os("STIX_TEST_CATALOGS")
-        .map_or_else(|| PathBuf::from("/work/shared/catalogs/v7"), Into::into);
-    if src.join("aws/vms.csv").exists() {
-        Some(src)
-    } else {
-        eprintln!("SKIP: no test catalogs at {}", src.display());
-        None
-    }
-}
+pub use crate::aws_support::test_catalogs as catalogs;
 
 /// A user of the CLI: a HOME with catalogs and an AWS config.
 pub struct Sky {
@@ -38,20 +29,7 @@ impl Sky {
     pub fn new(name: &str, src: &Path) -> Sky {
         let home = std::env::temp_dir().join(format!("stix-awscli-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&home);
-        let cats = home.join(".sky/catalogs");
-        std::fs::create_dir_all(&cats).unwrap();
-        let ok = Command::new("cp")
-            .arg("-r")
-            .arg(src)
-            .arg(cats.join("v8"))
-            .status()
-            .unwrap();
-        assert!(ok.success());
-        std::fs::write(
-            home.join(".sky/config.yaml"),
-            format!("aws:\n  vpc_name: {VPC_NAME}\n  use_internal_ips: true\n"),
-        )
-        .unwrap();
+        crate::aws_support::aws_home(&home, src);
         Sky { home }
     }
 
