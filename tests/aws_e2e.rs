@@ -271,6 +271,12 @@ fn on_demand_two_nodes_launch_stop_start_down() {
     let logs = user.ok(&["logs", c, "1"]);
     assert!(logs.contains("run: data-from-workdir rank=1"), "{logs}");
     assert!(user.ok(&["status", c]).contains("UP"));
+    // The task's port is served at the head's address (internal IPs here).
+    let ep = plain(user.ok(&["status", "--endpoint", "8080", c]).trim());
+    assert!(
+        addrs.values().any(|ip| ep == format!("{ip}:8080")),
+        "{ep} {addrs:?}"
+    );
     let (ok, who) = user.ssh(c, "whoami; cat ~/setup_marker");
     assert!(ok && who == "ubuntu\nkept\n", "{who}");
 
