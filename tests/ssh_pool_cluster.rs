@@ -359,13 +359,11 @@ fn two_node_job_setup_env_logs_and_cancel_on_both_hosts() {
     let out = sky.ok(&["launch", "-y", "-c", "sp-duo", "--infra", "ssh/duo", &task]);
     let ips = format!("ips={h0} {h1}");
     assert!(
-        out.contains(&format!("(head, rank=0, pid="))
-            && out.contains(&format!("rank=0 num=2 {ips}")),
+        out.contains("(head, rank=0, pid=") && out.contains(&format!("rank=0 num=2 {ips}")),
         "{out}"
     );
     assert!(
-        out.contains(&format!("(worker1, rank=1, pid="))
-            && out.contains(&format!("rank=1 num=2 {ips}")),
+        out.contains("(worker1, rank=1, pid=") && out.contains(&format!("rank=1 num=2 {ips}")),
         "{out}"
     );
     assert!(out.contains(&format!("ip={h1})")), "{out}");

@@ -27,6 +27,9 @@ fn inputs_cloud(inputs: &str) -> Result<&'static str> {
 
 /// IBM's egress price (IBM is not a cloud stix plans on, but task inputs
 /// may live in its object storage). SkyPilot's tier loop, as written.
+// `gb -= gb - threshold` is SkyPilot's statement; kept, not simplified to
+// `gb = threshold`, so the floating-point result is bit for bit its own.
+#[allow(clippy::misrefactored_assign_op)]
 fn ibm_egress_cost(mut gb: f64) -> f64 {
     let mut cost = 0.0;
     for (threshold, price) in [(150.0, 0.05), (50.0, 0.07), (0.0, 0.09)] {

@@ -34,10 +34,8 @@ impl Graph {
             .map(|v| (0..n).any(|u| succ[u].contains(&v)))
             .collect();
         let has_child: Vec<bool> = (0..n).map(|v| !succ[v].is_empty()).collect();
-        for v in 0..n {
-            if !has_parent[v] {
-                succ[n].push(v);
-            }
+        for (v, _) in has_parent.iter().enumerate().filter(|(_, p)| !**p) {
+            succ[n].push(v);
         }
         for v in 0..n {
             if !has_child[v] {

@@ -280,7 +280,7 @@ impl Task {
             Some(Value::Map(m)) => {
                 for (k, v) in m.iter() {
                     let key = k.py_str();
-                    if key.starts_with("secrets:") {
+                    if let Some(secret) = key.strip_prefix("secrets:") {
                         if !v.is_null() {
                             return Err(Error::value(format!(
                                 "Invalid secret {}: secret references (secrets: prefix) must have a null value in dict form. \
@@ -288,7 +288,7 @@ impl Task {
                                 py_str_repr(&key)
                             )));
                         }
-                        let (name, scope) = parse_secret_name(&key["secrets:".len()..]);
+                        let (name, scope) = parse_secret_name(secret);
                         task.secret_refs.push(SecretRef {
                             name,
                             mount_path: None,

@@ -35,10 +35,10 @@ pub fn parse(node: &str, out: &str) -> Result<Detected> {
             cpus = v.trim().parse::<f64>().ok();
         } else if let Some(v) = line.strip_prefix("ip=") {
             address = Some(v.trim().to_string()).filter(|s| !s.is_empty());
-        } else if let Some(v) = line.strip_prefix("gpu=") {
-            if !v.trim().is_empty() {
-                gpus.push(v.trim().to_string());
-            }
+        } else if let Some(v) = line.strip_prefix("gpu=")
+            && !v.trim().is_empty()
+        {
+            gpus.push(v.trim().to_string());
         }
     }
     let cpus = cpus.ok_or_else(|| {

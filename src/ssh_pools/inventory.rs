@@ -14,6 +14,9 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::provision::NodeResources;
 use crate::state::sqlite;
 
+/// What a host has free: CPUs, memory (GB) and GPU device indices.
+pub type Free = (f64, f64, Vec<u32>);
+
 const SCHEMA_V1: &str = "
 CREATE TABLE IF NOT EXISTS pool_hosts (
     pool TEXT NOT NULL,
@@ -260,7 +263,7 @@ impl Inventory {
     }
 
     /// The free (cpus, memory, GPU indices) of each host of `pool`.
-    pub fn free(&self, pool: &str) -> Result<Vec<(HostRecord, (f64, f64, Vec<u32>))>> {
+    pub fn free(&self, pool: &str) -> Result<Vec<(HostRecord, Free)>> {
         let hosts = self.hosts(pool)?;
         hosts
             .into_iter()
