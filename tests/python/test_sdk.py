@@ -8,15 +8,8 @@ from sky import exceptions
 
 
 @pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv('HOME', str(tmp_path))
-    monkeypatch.setenv('STIX_LOCAL_CPUS', '4')
-    monkeypatch.setenv('STIX_LOCAL_MEMORY_GB', '16')
-    monkeypatch.setenv('STIX_LOCAL_ACCELERATORS', '')
-    monkeypatch.setenv('STIX_AGENT_TICK_SECONDS', '0.5')
-    yield tmp_path
-    for r in sky.get(sky.status()):
-        sky.get(sky.down(r['name'], purge=True))
+def home(local_sky_home):
+    return local_sky_home
 
 
 def test_cluster_lifecycle_through_the_sdk(home, capfd):
